@@ -1,0 +1,220 @@
+/**
+ * The resource cache shared by every connection of the gateway (Resgate's rescache).
+ * One EventSubscription per resource name; requests to services go through here so
+ * that their replies are ordered with the resource's events.
+ */
+import { ResourcePattern, toResError, type ResError } from "@resgate-ts/protocol";
+import type { Logger } from "pino";
+import type { BusSubscription, MessageBus } from "../bus/bus.js";
+import { FifoTimer } from "../util/fifo-timer.js";
+import { EventSubscription } from "./event-subscription.js";
+import {
+  decodeAccessResponse,
+  decodeSystemReset,
+  decodeSystemTokenReset,
+  encodeRequest,
+  type AccessResult,
+  type RequestFields,
+} from "./service-codec.js";
+import { Throttle } from "./throttle.js";
+import type { Subscriber, TokenResetTarget } from "./types.js";
+
+export interface CacheOptions {
+  bus: MessageBus;
+  log: Logger;
+  /** Delay before an unused resource is evicted. */
+  unsubscribeDelayMs: number;
+  /** Most gets and access requests one system.reset may have out at once; 0 for no bound. */
+  resetThrottle: number;
+}
+
+/** The outcome of an access request: the result, or the error that replaced it. */
+export interface Access {
+  result: AccessResult | undefined;
+  error: ResError | undefined;
+}
+
+export class Cache {
+  readonly bus: MessageBus;
+  readonly log: Logger;
+  readonly evictions: FifoTimer;
+  private readonly entries = new Map<string, EventSubscription>();
+  private readonly conns = new Map<string, TokenResetTarget>();
+  private readonly resetThrottle: number;
+  private systemSub: BusSubscription | undefined;
+
+  constructor(opts: CacheOptions) {
+    this.bus = opts.bus;
+    this.log = opts.log;
+    this.resetThrottle = opts.resetThrottle;
+    this.evictions = new FifoTimer(opts.unsubscribeDelayMs);
+  }
+
+  start(): void {
+    this.systemSub = this.bus.subscribe("system.*", (subject, data) => {
+      const ev = subject.slice("system.".length);
+      if (ev === "reset") this.handleSystemReset(data);
+      else if (ev === "tokenReset") this.handleSystemTokenReset(data);
+    });
+  }
+
+  stop(): void {
+    this.systemSub?.unsubscribe();
+    this.evictions.clear();
+  }
+
+  /** Number of resource names cached, for metrics and tests. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Subscribes to a resource, loading it when it is not cached. */
+  subscribe(sub: Subscriber, throttle: Throttle | undefined): void {
+    let e: EventSubscription;
+    try {
+      e = this.entry(sub.resourceName, true);
+    } catch (err) {
+      sub.loaded(undefined, toResError(err));
+      return;
+    }
+    e.addSubscriber(sub, throttle);
+  }
+
+  /** Sends an access request; `callback` runs on the resource's queue. */
+  access(
+    sub: { cid: string; resourceName: string; resourceQuery: string },
+    fields: Pick<RequestFields, "token" | "isHttp">,
+    callback: (access: Access) => void,
+  ): void {
+    const payload = encodeRequest({
+      cid: sub.cid,
+      token: fields.token,
+      query: sub.resourceQuery,
+      isHttp: fields.isHttp,
+    });
+    this.send(sub.resourceName, "access." + sub.resourceName, payload, (err, data) => {
+      if (err) {
+        callback({ result: undefined, error: err });
+        return;
+      }
+      try {
+        callback({ result: decodeAccessResponse(data ?? new Uint8Array()), error: undefined });
+      } catch (e) {
+        callback({ result: undefined, error: toResError(e) });
+      }
+    });
+  }
+
+  /**
+   * Sends a request about a resource (access, call, auth); the reply is handled on
+   * the resource's queue, after any event that arrived before it.
+   */
+  send(
+    name: string,
+    subject: string,
+    payload: string,
+    callback: (err: ResError | undefined, data: Uint8Array | undefined) => void,
+  ): void {
+    const e = this.entry(name, false);
+    this.bus.request(subject, payload, (err, data) => {
+      e.enqueue(() => {
+        try {
+          callback(err, data);
+        } finally {
+          e.removeCount(1);
+        }
+      });
+    });
+  }
+
+  /** Registers a connection for system.tokenReset. */
+  addConn(conn: TokenResetTarget): void {
+    this.conns.set(conn.cid, conn);
+  }
+
+  removeConn(conn: TokenResetTarget): void {
+    this.conns.delete(conn.cid);
+  }
+
+  /**
+   * The entry for a resource name with one more use counted, created when missing.
+   * With `listen`, the entry also subscribes to the resource's events.
+   */
+  private entry(name: string, listen: boolean): EventSubscription {
+    let e = this.entries.get(name);
+    if (!e) {
+      e = new EventSubscription(name, this);
+      this.entries.set(name, e);
+    } else {
+      e.addCount();
+    }
+    if (listen && !e.busSub) {
+      const entry = e;
+      const prefixLength = "event.".length + name.length + 1;
+      try {
+        e.busSub = this.bus.subscribe(`event.${name}.*`, (subject, data) =>
+          entry.onEvent(subject.slice(prefixLength), data),
+        );
+      } catch (err) {
+        e.removeCount(1);
+        throw err;
+      }
+    }
+    return e;
+  }
+
+  scheduleEviction(e: EventSubscription): void {
+    e.eviction = this.evictions.add(() => {
+      e.eviction = undefined;
+      if (e.count > 0 || this.entries.get(e.name) !== e) return;
+      e.busSub?.unsubscribe();
+      e.busSub = undefined;
+      this.entries.delete(e.name);
+      this.log.trace({ rid: e.name }, "evicted from cache");
+    });
+  }
+
+  private newResetThrottle(): Throttle | undefined {
+    return this.resetThrottle > 0 ? new Throttle(this.resetThrottle) : undefined;
+  }
+
+  private handleSystemReset(data: Uint8Array): void {
+    let reset: { resources: string[]; access: string[] };
+    try {
+      reset = decodeSystemReset(data);
+    } catch (err) {
+      this.log.error({ err: toResError(err).message }, "error decoding system reset");
+      return;
+    }
+    const throttle = this.newResetThrottle();
+    this.forEachMatch(reset.resources, (e) => e.resetResources(throttle));
+    this.forEachMatch(reset.access, (e) => e.resetAccess(throttle));
+  }
+
+  private forEachMatch(patterns: string[], fn: (e: EventSubscription) => void): void {
+    const valid = patterns
+      .map((p) => ResourcePattern.parse(p))
+      .filter((p): p is ResourcePattern => p !== undefined);
+    if (valid.length === 0) return;
+    for (const [name, e] of this.entries) {
+      if (valid.some((p) => p.matches(name))) fn(e);
+    }
+  }
+
+  private handleSystemTokenReset(data: Uint8Array): void {
+    let reset: { tids: string[]; subject: string };
+    try {
+      reset = decodeSystemTokenReset(data);
+    } catch (err) {
+      this.log.error({ err: toResError(err).message }, "error decoding system token reset");
+      return;
+    }
+    if (reset.subject === "") {
+      this.log.error("missing subject in system token reset");
+      return;
+    }
+    if (reset.tids.length === 0) return;
+    const tids = new Set(reset.tids);
+    for (const conn of this.conns.values()) conn.tokenReset(tids, reset.subject);
+  }
+}

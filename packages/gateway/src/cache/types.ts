@@ -1,0 +1,67 @@
+/**
+ * What the cache needs from the connection layer, and the events it hands to it.
+ */
+import type { ResError, Value } from "@resgate-ts/protocol";
+import type { CachedResource } from "./resource.js";
+import type { Throttle } from "./throttle.js";
+
+/** A connection's subscription to one resource, as the cache sees it. */
+export interface Subscriber {
+  readonly cid: string;
+  readonly resourceName: string;
+  readonly resourceQuery: string;
+  /** Called once the resource has loaded, with the resource or the error. */
+  loaded(resource: CachedResource | undefined, err: ResError | undefined): void;
+  /** Called for every event on the resource, in the order the service sent them. */
+  event(ev: ResourceEvent): void;
+  /** Access to the resource must be checked again. */
+  reaccess(throttle: Throttle | undefined): void;
+}
+
+/** A connection as the cache sees it, for `system.tokenReset`. */
+export interface TokenResetTarget {
+  readonly cid: string;
+  tokenReset(tids: ReadonlySet<string>, subject: string): void;
+}
+
+/** An event on a cached resource, shared by every subscriber of it. */
+export interface ResourceEvent {
+  readonly event: string;
+  /** The event's decoded payload (null when the message was empty). */
+  readonly payload: unknown;
+  /** The event's payload as JSON text, passed to clients for events the gateway does not interpret. */
+  readonly payloadJson: string;
+  /** The resource version the event applies to; subscribers on another version drop it. */
+  version: number;
+  /** The event changed the resource (change/add/remove), so it bumps the version. */
+  update: boolean;
+  /** add/remove: the index and the added or removed value. */
+  idx: number;
+  value: Value | undefined;
+  /** change: the values that changed, and the model's values before the change. */
+  changed: ReadonlyMap<string, Value> | undefined;
+  oldValues: ReadonlyMap<string, Value> | undefined;
+  /** One encoded frame kept for reuse by subscribers that need the same bytes. */
+  frameKey: string | undefined;
+  frame: Buffer | undefined;
+}
+
+export function newResourceEvent(
+  event: string,
+  payload: unknown,
+  payloadJson: string = JSON.stringify(payload),
+): ResourceEvent {
+  return {
+    event,
+    payload,
+    payloadJson,
+    version: 0,
+    update: false,
+    idx: 0,
+    value: undefined,
+    changed: undefined,
+    oldValues: undefined,
+    frameKey: undefined,
+    frame: undefined,
+  };
+}

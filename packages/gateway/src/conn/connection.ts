@@ -1,0 +1,528 @@
+/**
+ * One client connection (Resgate's wsConn.go): its ID, token and protocol version,
+ * its subscriptions, and the handling of every client request. Work runs one
+ * callback at a time on the connection's queue, so requests, replies from services
+ * and events are handled in the order they arrive.
+ */
+import {
+  Errors,
+  PROTOCOL_VERSION,
+  ProtocolVersion,
+  expandCid,
+  isValidRid,
+  parseProtocolVersion,
+  splitRid,
+  toResError,
+  type ResError,
+} from "@resgate-ts/protocol";
+import type { Logger } from "pino";
+import type { BusSubscription } from "../bus/bus.js";
+import type { Access, Cache } from "../cache/cache.js";
+import {
+  decodeCallResponse,
+  decodeTokenEvent,
+  encodeRequest,
+  type CallResult,
+} from "../cache/service-codec.js";
+import { Throttle } from "../cache/throttle.js";
+import type { ResourceEvent } from "../cache/types.js";
+import { MAX_REQUESTS_IN_FLIGHT, SUBSCRIPTION_COUNT_LIMIT } from "../constants.js";
+import { SerialQueue } from "../util/serial-queue.js";
+import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
+import { collect } from "./gc.js";
+import { Subscription, type SubscriptionOwner } from "./subscription.js";
+
+/** Where a connection's frames go: a WebSocket, or an HTTP request's short-lived stand-in. */
+export interface ConnectionTransport {
+  send(frame: string | Buffer): void;
+  /** Stops or restarts reading client frames (request backpressure). */
+  pause(): void;
+  resume(): void;
+}
+
+/** The HTTP request that opened the connection, as auth requests describe it. */
+export interface RequestInfo {
+  /** Header names in Go's canonical form (`Sec-Websocket-Key`), each with its values. */
+  header: Record<string, string[]>;
+  host: string;
+  remoteAddr: string;
+  uri: string;
+}
+
+export interface ConnectionContext {
+  cache: Cache;
+  log: Logger;
+  /** Most references one subscription may load at once; 0 for no bound. */
+  referenceThrottle: number;
+}
+
+const enc = new TextEncoder();
+
+export class Connection implements SubscriptionOwner, RequestHandler {
+  /** The connection's token as JSON text; undefined until a token event sets one. */
+  token: string | undefined;
+  tid = "";
+  protocolVersion: number = ProtocolVersion.legacy;
+  readonly subs = new Map<string, Subscription>();
+  disposing = false;
+
+  private readonly queue: SerialQueue;
+  private connSub: BusSubscription | undefined;
+  private inFlight = 0;
+  private paused = false;
+
+  constructor(
+    readonly cid: string,
+    private readonly ctx: ConnectionContext,
+    private readonly transport: ConnectionTransport,
+    readonly request: RequestInfo,
+  ) {
+    this.queue = new SerialQueue((err) =>
+      ctx.log.error({ err, cid }, "connection callback failed"),
+    );
+  }
+
+  /** Subscribes to `conn.<cid>.*` and registers for token resets. */
+  start(): void {
+    try {
+      this.connSub = this.ctx.cache.bus.subscribe(`conn.${this.cid}.*`, (subject, data) =>
+        this.enqueue(() => {
+          if (subject.slice(this.cid.length + 6) === "token") this.handleTokenEvent(data);
+        }),
+      );
+    } catch (err) {
+      this.ctx.log.error({ err, cid: this.cid }, "error subscribing to conn events");
+    }
+    this.ctx.cache.addConn(this);
+  }
+
+  /** Runs `fn` on the connection's queue; false when the connection is closing. */
+  enqueue(fn: () => void): boolean {
+    if (this.disposing) return false;
+    this.queue.enqueue(fn);
+    return true;
+  }
+
+  /** Handles one text frame from the client. */
+  receive(text: string): void {
+    this.enqueue(() => {
+      this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
+      this.inFlight++;
+      const isRequest = dispatch(text, this, (frame) => this.replyFrame(frame));
+      if (!isRequest) this.requestDone();
+      else if (this.inFlight >= MAX_REQUESTS_IN_FLIGHT && !this.paused) {
+        this.paused = true;
+        this.transport.pause();
+      }
+    });
+  }
+
+  private replyFrame(frame: string): void {
+    this.ctx.log.trace({ cid: this.cid, frame }, "<--");
+    this.transport.send(frame);
+    this.requestDone();
+  }
+
+  private requestDone(): void {
+    this.inFlight--;
+    if (this.paused && this.inFlight < MAX_REQUESTS_IN_FLIGHT) {
+      this.paused = false;
+      this.transport.resume();
+    }
+  }
+
+  /** Sends an event frame, reusing the frame already built for the same event and rid. */
+  sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void {
+    if (this.disposing) return;
+    const key =
+      this.protocolVersion < ProtocolVersion.softReferenceAndDataValue ? "1" + rid : "0" + rid;
+    if (ev && ev.frameKey === key && ev.frame) {
+      this.transport.send(ev.frame);
+      return;
+    }
+    const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${data()}}`;
+    this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
+    const frame = Buffer.from(enc.encode(text));
+    if (ev) {
+      ev.frameKey = key;
+      ev.frame = frame;
+    }
+    this.transport.send(frame);
+  }
+
+  logError(msg: string, extra?: object): void {
+    this.ctx.log.error({ cid: this.cid, ...extra }, msg);
+  }
+
+  // ---- requests ------------------------------------------------------------------
+
+  version(protocol: string, reply: Reply): void {
+    if (protocol !== "") {
+      const v = parseProtocolVersion(protocol);
+      if (v === undefined) {
+        reply.error(Errors.invalidParams());
+        return;
+      }
+      if (v < 1_000_000 || v >= 2_000_000) {
+        reply.error(Errors.unsupportedProtocol());
+        return;
+      }
+      this.protocolVersion = v;
+    }
+    reply.result(JSON.stringify({ protocol: PROTOCOL_VERSION }));
+  }
+
+  get(rid: string, reply: Reply): void {
+    this.withResource(rid, reply, (sub) => {
+      reply.result(sub.resources().toJSON());
+      sub.releaseResources();
+      this.releaseDirect(sub);
+    });
+  }
+
+  subscribe(rid: string, reply: Reply): void {
+    this.withResource(rid, reply, (sub) => {
+      reply.result(sub.resources().toJSON());
+      sub.releaseResources();
+    });
+  }
+
+  /**
+   * Subscribes directly to `rid`, checks get access and waits until it and its
+   * references have loaded, then calls `onReady`. Errors are answered here, and the
+   * direct subscription taken for the request is released.
+   */
+  private withResource(rid: string, reply: Reply, onReady: (sub: Subscription) => void): void {
+    let sub: Subscription;
+    try {
+      sub = this.subscribeTo(rid, true, undefined);
+    } catch (err) {
+      reply.error(toResError(err));
+      return;
+    }
+    sub.pending++;
+    const done = () => {
+      sub.pending--;
+      this.tryCollect(sub);
+    };
+    sub.checkGet((err) => {
+      if (err) {
+        reply.error(err);
+        this.releaseDirect(sub);
+        done();
+        return;
+      }
+      sub.onReady(() => {
+        const loadErr = sub.error();
+        if (loadErr) {
+          reply.error(loadErr);
+          this.releaseDirect(sub);
+        } else {
+          onReady(sub);
+        }
+        done();
+      });
+    });
+  }
+
+  unsubscribe(rid: string, count: number, reply: Reply): void {
+    const sub = this.subs.get(rid);
+    if (this.disposing || !sub || sub.direct < count) {
+      reply.error(Errors.noSubscription());
+      return;
+    }
+    this.removeCount(sub, { direct: true, sent: false, count, collect: true });
+    reply.result(undefined);
+  }
+
+  call(rid: string, method: string, paramsJson: string, reply: Reply): void {
+    this.callService(rid, method, paramsJson, (err, result) => {
+      this.callAuthReply(err, result, reply);
+    });
+  }
+
+  newResource(rid: string, paramsJson: string, reply: Reply): void {
+    this.callService(rid, "new", paramsJson, (err, result) => {
+      if (err) {
+        reply.error(err);
+        return;
+      }
+      let newRid = result?.rid;
+      if (newRid === undefined && result?.resultJson !== undefined) {
+        // v1.1 services answer a new call with {"result":{"rid":"…"}}.
+        const v = JSON.parse(result.resultJson) as unknown;
+        if (
+          v !== null &&
+          typeof v === "object" &&
+          !Array.isArray(v) &&
+          Object.keys(v).length === 1
+        ) {
+          const r = (v as Record<string, unknown>)["rid"];
+          if (typeof r === "string") {
+            if (!isValidRid(r, true)) {
+              reply.error(toResError(new Error("invalid service response")));
+              return;
+            }
+            newRid = r;
+          }
+        }
+      }
+      if (newRid === undefined) {
+        reply.error(toResError(new Error("non-resource response on new request")));
+        return;
+      }
+      this.resourceReply(newRid, reply);
+    });
+  }
+
+  auth(rid: string, method: string, paramsJson: string, reply: Reply): void {
+    const { name, query } = splitRid(expandCid(rid, this.cid));
+    const payload = this.authRequestPayload({ params: paramsJson, query, isHttp: false });
+    this.ctx.cache.send(name, `auth.${name}.${method}`, payload, (err, data) => {
+      const decoded = decodeReply(err, data);
+      this.enqueue(() => this.callAuthReply(decoded.err, decoded.result, reply));
+    });
+  }
+
+  /** The body of an auth request: the request fields plus the HTTP request's details. */
+  authRequestPayload(f: { params: string | undefined; query: string; isHttp: boolean }): string {
+    const base = encodeRequest({
+      cid: this.cid,
+      token: this.token,
+      query: f.query,
+      isHttp: f.isHttp,
+      params: f.params,
+    });
+    const r = this.request;
+    let extra = "";
+    if (Object.keys(r.header).length > 0) extra += `,"header":${JSON.stringify(r.header)}`;
+    if (r.host !== "") extra += `,"host":${JSON.stringify(r.host)}`;
+    if (r.remoteAddr !== "") extra += `,"remoteAddr":${JSON.stringify(r.remoteAddr)}`;
+    if (r.uri !== "") extra += `,"uri":${JSON.stringify(r.uri)}`;
+    return base.slice(0, -1) + extra + "}";
+  }
+
+  /** Checks call access, then sends `call.<name>.<method>`; `cb` runs on the connection's queue. */
+  private callService(
+    rid: string,
+    method: string,
+    paramsJson: string,
+    cb: (err: ResError | undefined, result: CallResult | undefined) => void,
+  ): void {
+    const sub =
+      this.subs.get(rid) ?? new Subscription(this, rid, expandCid(rid, this.cid), undefined);
+    sub.checkCall(method, (err) => {
+      if (err) {
+        cb(err, undefined);
+        return;
+      }
+      const payload = encodeRequest({
+        cid: this.cid,
+        token: this.token,
+        query: sub.resourceQuery,
+        isHttp: false,
+        params: paramsJson,
+      });
+      const subject = `call.${sub.resourceName}.${method}`;
+      this.ctx.cache.send(sub.resourceName, subject, payload, (err, data) => {
+        const decoded = decodeReply(err, data);
+        this.enqueue(() => cb(decoded.err, decoded.result));
+      });
+    });
+  }
+
+  private callAuthReply(
+    err: ResError | undefined,
+    result: CallResult | undefined,
+    reply: Reply,
+  ): void {
+    if (err || !result) {
+      reply.error(err ?? Errors.internalError());
+      return;
+    }
+    if (this.protocolVersion < ProtocolVersion.callResourceResponse) {
+      // v1.1 clients get the resource ID as the result, without a subscription.
+      reply.result(
+        result.rid !== undefined ? JSON.stringify({ rid: result.rid }) : result.resultJson,
+      );
+      return;
+    }
+    if (result.rid === undefined) {
+      reply.result(`{"payload":${result.resultJson}}`);
+      return;
+    }
+    this.resourceReply(result.rid, reply);
+  }
+
+  /** Answers a call with a resource response: subscribes the client and sends the resource set. */
+  private resourceReply(rid: string, reply: Reply): void {
+    let sub: Subscription;
+    try {
+      sub = this.subscribeTo(rid, true, undefined);
+    } catch (err) {
+      reply.error(toResError(err));
+      return;
+    }
+    sub.pending++;
+    const done = () => {
+      sub.pending--;
+      this.tryCollect(sub);
+    };
+    const ridField = `"rid":${JSON.stringify(sub.rid)}`;
+    sub.checkGet((err) => {
+      if (err) {
+        // The call itself succeeded; the resource is reported as the access error.
+        reply.result(
+          `{${ridField},"errors":{${JSON.stringify(sub.rid)}:${JSON.stringify(err.toJSON())}}}`,
+        );
+        this.releaseDirect(sub);
+        done();
+        return;
+      }
+      sub.onReady(() => {
+        reply.result(sub.resources().withFields(ridField));
+        sub.releaseResources();
+        done();
+      });
+    });
+  }
+
+  // ---- subscriptions -------------------------------------------------------------
+
+  /** SubscriptionOwner: takes a direct or indirect (reference) subscription. */
+  acquire(rid: string, direct: boolean, throttle: Throttle | undefined): Subscription {
+    return this.subscribeTo(rid, direct, throttle);
+  }
+
+  private subscribeTo(rid: string, direct: boolean, throttle: Throttle | undefined): Subscription {
+    if (this.disposing) throw Errors.disposing();
+    const existing = this.subs.get(rid);
+    if (existing) {
+      this.addCount(existing, direct);
+      return existing;
+    }
+    if (!throttle && this.ctx.referenceThrottle > 0) {
+      throttle = new Throttle(this.ctx.referenceThrottle);
+    }
+    const sub = new Subscription(this, rid, expandCid(rid, this.cid), throttle);
+    this.addCount(sub, direct);
+    this.subs.set(rid, sub);
+    this.ctx.cache.subscribe(sub, throttle);
+    return sub;
+  }
+
+  private addCount(sub: Subscription, direct: boolean): void {
+    if (!direct) {
+      sub.indirect++;
+      return;
+    }
+    if (sub.direct >= SUBSCRIPTION_COUNT_LIMIT) throw Errors.subscriptionLimitExceeded();
+    sub.direct++;
+  }
+
+  /** Releases the direct subscription a failed request took (unless the client already did). */
+  private releaseDirect(sub: Subscription): void {
+    if (sub.direct > 0)
+      this.removeCount(sub, { direct: true, sent: false, count: 1, collect: true });
+  }
+
+  /** SubscriptionOwner: releases a direct or indirect subscription. */
+  release(
+    sub: Subscription,
+    change: { direct: boolean; sent: boolean; count: number; collect: boolean },
+  ): void {
+    if (this.disposing) return;
+    this.removeCount(sub, change);
+  }
+
+  private removeCount(
+    sub: Subscription,
+    change: { direct: boolean; sent: boolean; count: number; collect: boolean },
+  ): void {
+    if (sub.direct + sub.indirect + sub.indirectSent === 0) return;
+    if (change.direct) {
+      sub.direct -= change.count;
+    } else {
+      sub.indirect -= change.count;
+      if (change.sent) sub.indirectSent -= change.count;
+    }
+    if (change.collect) this.tryCollect(sub);
+  }
+
+  private tryCollect(sub: Subscription): void {
+    if (this.disposing) return;
+    for (const gone of collect(sub)) {
+      if (this.subs.get(gone.rid) === gone) this.subs.delete(gone.rid);
+    }
+  }
+
+  access(sub: Subscription, cb: (access: Access) => void): void {
+    this.ctx.cache.access(sub, { token: this.token, isHttp: false }, cb);
+  }
+
+  // ---- tokens --------------------------------------------------------------------
+
+  private handleTokenEvent(data: Uint8Array): void {
+    let ev: { token: string | undefined; tid: string };
+    try {
+      ev = decodeTokenEvent(data);
+    } catch (err) {
+      this.logError("malformed token event", { err: toResError(err).message });
+      return;
+    }
+    this.setToken(ev.token, ev.tid);
+  }
+
+  /**
+   * Sets the token. The first token on a connection that had none needs no access
+   * check; every later one re-checks every subscription.
+   */
+  setToken(token: string | undefined, tid: string): void {
+    this.tid = tid;
+    const hadToken = this.token !== undefined;
+    this.token = token;
+    if (!hadToken) return;
+    for (const sub of this.subs.values()) sub.reaccessNow(undefined);
+  }
+
+  /** `system.tokenReset`: when this connection's tid is listed, asks `subject` to re-authenticate it. */
+  tokenReset(tids: ReadonlySet<string>, subject: string): void {
+    this.enqueue(() => {
+      if (this.tid === "" || !tids.has(this.tid)) return;
+      const payload = this.authRequestPayload({ params: undefined, query: "", isHttp: false });
+      this.ctx.cache.bus.request(subject, payload, (err) => {
+        if (err?.code === "system.timeout") {
+          this.logError(`token reset auth request timeout on subject: ${subject}`);
+        }
+      });
+    });
+  }
+
+  // ---- teardown ------------------------------------------------------------------
+
+  /** Releases everything the connection holds. Safe to call more than once. */
+  dispose(): void {
+    this.enqueue(() => {
+      this.disposing = true;
+      this.ctx.cache.removeConn(this);
+      this.connSub?.unsubscribe();
+      this.connSub = undefined;
+      const subs = [...this.subs.values()];
+      this.subs.clear();
+      for (const sub of subs) sub.dispose();
+    });
+  }
+}
+
+/** Decodes a call or auth reply into its result, or the error that replaces it. */
+function decodeReply(
+  err: ResError | undefined,
+  data: Uint8Array | undefined,
+): { err: ResError | undefined; result: CallResult | undefined } {
+  if (err) return { err, result: undefined };
+  try {
+    return { err: undefined, result: decodeCallResponse(data ?? new Uint8Array()) };
+  } catch (e) {
+    return { err: toResError(e), result: undefined };
+  }
+}

@@ -1,0 +1,576 @@
+/**
+ * A connection's subscription to one resource (Resgate's server/subscription.go):
+ * its state, direct and indirect counts, references to other subscriptions, the
+ * access it was granted, and the events queued while it is loading. All methods run
+ * on the owning connection's queue.
+ */
+import {
+  Errors,
+  ErrorCode,
+  ProtocolVersion,
+  ResError,
+  ValueType,
+  legacyValueJson,
+  splitRid,
+  toResError,
+  type Value,
+} from "@resgate-ts/protocol";
+import type { Access } from "../cache/cache.js";
+import { encodeValueMap, type Collection, type Model } from "../cache/resource-data.js";
+import type { CachedResource } from "../cache/resource.js";
+import type { Throttle } from "../cache/throttle.js";
+import type { ResourceEvent, Subscriber } from "../cache/types.js";
+import { ResourceSet } from "./resource-set.js";
+
+/** What a subscription needs from its connection. */
+export interface SubscriptionOwner {
+  readonly cid: string;
+  readonly protocolVersion: number;
+  enqueue(fn: () => void): boolean;
+  acquire(rid: string, direct: boolean, throttle: Throttle | undefined): Subscription;
+  release(
+    sub: Subscription,
+    change: { direct: boolean; sent: boolean; count: number; collect: boolean },
+  ): void;
+  access(sub: Subscription, cb: (access: Access) => void): void;
+  sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void;
+  logError(msg: string, extra?: object): void;
+}
+
+export const SubState = {
+  disposed: 0,
+  loading: 1,
+  loaded: 2,
+  ready: 3,
+  toSend: 4,
+  sent: 5,
+  deleted: 6,
+} as const;
+export type SubState = (typeof SubState)[keyof typeof SubState];
+
+const QueueReason = { loading: 1, reaccess: 2 } as const;
+const Flag = { accessCalled: 1, reaccess: 2 } as const;
+
+interface Reference {
+  readonly sub: Subscription;
+  count: number;
+}
+
+interface ReadyCallback {
+  readonly refs: Set<string>;
+  readonly cb: () => void;
+  loading: number;
+}
+
+export function canGet(a: Access): ResError | undefined {
+  if (a.error) return a.error;
+  return a.result?.get ? undefined : Errors.accessDenied();
+}
+
+export function canCall(a: Access, method: string): ResError | undefined {
+  if (a.error) return a.error;
+  const call = a.result?.call ?? "";
+  if (call === "*") return undefined;
+  if (call !== "" && call.split(",").includes(method)) return undefined;
+  return Errors.accessDenied();
+}
+
+export class Subscription implements Subscriber {
+  readonly resourceName: string;
+  readonly resourceQuery: string;
+  state: SubState = SubState.loading;
+  resource: CachedResource | undefined;
+  model: Model | undefined;
+  collection: Collection | undefined;
+  refs: Map<string, Reference> | undefined;
+  err: ResError | undefined;
+
+  /** Direct subscriptions by the client. */
+  direct = 0;
+  /** References from other subscriptions (sent or loading). */
+  indirect = 0;
+  /** References from other subscriptions already sent to the client. */
+  indirectSent = 0;
+  /** Requests waiting on this subscription to answer; it is not collected meanwhile. */
+  pending = 0;
+
+  private version = 0;
+  private readyCallbacks: ReadyCallback[] = [];
+  private queueFlag: number = QueueReason.loading;
+  private eventQueue: ResourceEvent[] = [];
+  private accessResult: Access | undefined;
+  private accessCallbacks: ((a: Access) => void)[] = [];
+  private flags = 0;
+
+  constructor(
+    private readonly conn: SubscriptionOwner,
+    readonly rid: string,
+    /** The rid with `{cid}` replaced, as services see it. */
+    expandedRid: string,
+    private throttle: Throttle | undefined,
+  ) {
+    const { name, query } = splitRid(expandedRid);
+    this.resourceName = name;
+    this.resourceQuery = query;
+  }
+
+  get cid(): string {
+    return this.conn.cid;
+  }
+
+  isReady(): boolean {
+    return this.state >= SubState.ready;
+  }
+
+  isSent(): boolean {
+    return this.state === SubState.sent;
+  }
+
+  /** The error that loading the resource ended with, if any. */
+  error(): ResError | undefined {
+    if (this.state === SubState.disposed) {
+      return new ResError("system.disposedSubscription", "Resource subscription is disposed");
+    }
+    return this.err;
+  }
+
+  // ---- loading ---------------------------------------------------------------
+
+  loaded(resource: CachedResource | undefined, err: ResError | undefined): void {
+    const queued = this.conn.enqueue(() => {
+      if (this.state === SubState.disposed) {
+        if (resource) resource.unsubscribe(this);
+        return;
+      }
+      if (err || !resource) {
+        this.err = err ?? Errors.internalError();
+        this.doneLoading();
+        return;
+      }
+      this.resource = resource;
+      this.state = SubState.loaded;
+      this.queueEvents(QueueReason.loading);
+      if (resource.type === "model") {
+        if (!this.subscribeRefs(resource.model?.values.values() ?? [])) return;
+        this.model = resource.model;
+      } else {
+        if (!this.subscribeRefs(resource.collection?.values ?? [])) return;
+        this.collection = resource.collection;
+      }
+      this.version = resource.version;
+      const rcbs = this.readyCallbacks;
+      this.readyCallbacks = [];
+      for (const rcb of rcbs) this.collectRefs(rcb);
+    });
+    if (!queued && resource) resource.unsubscribe(this);
+  }
+
+  /** Subscribes to every referenced resource; on failure the subscription takes the error. */
+  private subscribeRefs(values: Iterable<Value>): boolean {
+    for (const v of values) {
+      if (v.type !== ValueType.reference) continue;
+      try {
+        this.addReference(v.rid);
+      } catch (e) {
+        for (const ref of this.refs?.values() ?? []) {
+          this.conn.release(ref.sub, { direct: false, sent: false, count: 1, collect: true });
+        }
+        this.refs = undefined;
+        this.err = toResError(e);
+        this.doneLoading();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Calls `cb` once this resource and everything it references (recursively) has
+   * loaded, or at once when that is already so.
+   */
+  onReady(cb: () => void): void {
+    if (this.isReady()) {
+      cb();
+      return;
+    }
+    this.onLoaded({ refs: new Set(), cb, loading: 0 });
+  }
+
+  private onLoaded(rcb: ReadyCallback): void {
+    rcb.refs.add(this.rid);
+    rcb.loading++;
+    if (this.state >= SubState.loaded) this.collectRefs(rcb);
+    else this.readyCallbacks.push(rcb);
+  }
+
+  private collectRefs(rcb: ReadyCallback): void {
+    for (const [rid, ref] of this.refs ?? []) {
+      if (ref.sub.isReady() || rcb.refs.has(rid)) continue;
+      ref.sub.onLoaded(rcb);
+    }
+    rcb.loading--;
+    if (rcb.loading === 0) rcb.cb();
+  }
+
+  private doneLoading(): void {
+    this.state = SubState.ready;
+    const rcbs = this.readyCallbacks;
+    this.readyCallbacks = [];
+    this.throttle = undefined;
+    for (const rcb of rcbs) {
+      rcb.loading--;
+      if (rcb.loading === 0) rcb.cb();
+    }
+  }
+
+  // ---- resource sets -----------------------------------------------------------
+
+  /**
+   * Adds this resource and every unsent resource it references to `set`, marking
+   * them to be sent. Events are held until releaseResources() is called.
+   */
+  populate(set: ResourceSet, indirect: boolean): void {
+    if (indirect) this.indirectSent++;
+    if (this.state === SubState.sent || this.state === SubState.toSend) return;
+    const err = this.error();
+    if (err) {
+      set.addError(this.rid, err);
+      return;
+    }
+    const legacy = this.conn.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+    if (this.collection) {
+      set.addCollection(
+        this.rid,
+        legacy ? this.collection.toLegacyJSON() : this.collection.toJSON(),
+      );
+    } else if (this.model) {
+      set.addModel(this.rid, legacy ? this.model.toLegacyJSON() : this.model.toJSON());
+    }
+    this.state = SubState.toSend;
+    for (const ref of this.refs?.values() ?? []) ref.sub.populate(set, true);
+  }
+
+  /** The resource set for this subscription (see populate). */
+  resources(): ResourceSet {
+    const set = new ResourceSet();
+    this.populate(set, false);
+    return set;
+  }
+
+  /** Marks everything populated as sent, and lets held events through. */
+  releaseResources(): void {
+    if (this.state === SubState.disposed || this.state === SubState.sent || this.err) return;
+    this.state = SubState.sent;
+    for (const ref of this.refs?.values() ?? []) ref.sub.releaseResources();
+    this.unqueueEvents(QueueReason.loading);
+  }
+
+  private queueEvents(reason: number): void {
+    this.queueFlag |= reason;
+  }
+
+  private unqueueEvents(reason: number): void {
+    this.queueFlag &= ~reason;
+    if (this.queueFlag !== 0) return;
+    if (this.flags & Flag.reaccess) {
+      this.handleReaccess(undefined);
+      if (this.queueFlag !== 0) return;
+    }
+    const queue = this.eventQueue;
+    this.eventQueue = [];
+    for (let i = 0; i < queue.length; i++) {
+      this.processEvent(queue[i] as ResourceEvent);
+      // An event may start queueing again; keep the rest in order.
+      if (this.queueFlag !== 0) {
+        this.eventQueue = queue.slice(i + 1).concat(this.eventQueue);
+        return;
+      }
+    }
+  }
+
+  // ---- references --------------------------------------------------------------
+
+  private addReference(rid: string): Subscription {
+    this.refs ??= new Map();
+    const ref = this.refs.get(rid);
+    if (ref) {
+      ref.count++;
+      return ref.sub;
+    }
+    const sub = this.conn.acquire(rid, false, this.throttle);
+    this.refs.set(rid, { sub, count: 1 });
+    return sub;
+  }
+
+  private removeReference(rid: string): void {
+    const ref = this.refs?.get(rid);
+    if (!ref) return;
+    ref.count--;
+    if (ref.count === 0) {
+      this.refs?.delete(rid);
+      this.conn.release(ref.sub, { direct: false, sent: this.isSent(), count: 1, collect: true });
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------
+
+  event(ev: ResourceEvent): void {
+    this.conn.enqueue(() => {
+      if (ev.event === "reaccess") {
+        this.reaccessNow(undefined);
+        return;
+      }
+      // Events before the resource has loaded, or after disposal, are dropped.
+      if (!this.resource) return;
+      if (this.queueFlag !== 0) {
+        this.eventQueue.push(ev);
+        return;
+      }
+      this.processEvent(ev);
+    });
+  }
+
+  private processEvent(ev: ResourceEvent): void {
+    if (this.version !== ev.version) return;
+    if (ev.update) this.version++;
+    if (this.collection) this.processCollectionEvent(ev);
+    else this.processModelEvent(ev);
+  }
+
+  private get legacy(): boolean {
+    return this.conn.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+  }
+
+  private processCollectionEvent(ev: ResourceEvent): void {
+    switch (ev.event) {
+      case "add": {
+        const v = ev.value as Value;
+        const idx = ev.idx;
+        if (v.type === ValueType.reference) {
+          let sub: Subscription;
+          try {
+            sub = this.addReference(v.rid);
+          } catch (e) {
+            this.conn.logError(`subscription ${this.rid}: error subscribing to ${v.rid}`, {
+              err: toResError(e).message,
+            });
+            return;
+          }
+          if (sub.isSent()) {
+            sub.indirectSent++;
+            this.conn.sendEvent(ev, this.rid, "add", () => `{"idx":${idx},"value":${v.json}}`);
+            return;
+          }
+          this.queueEvents(QueueReason.loading);
+          sub.onReady(() => {
+            if (this.state === SubState.disposed) return;
+            const set = sub.resourcesIndirect();
+            this.conn.sendEvent(undefined, this.rid, "add", () =>
+              set.withFields(`"idx":${idx},"value":${v.json}`),
+            );
+            sub.releaseResources();
+            this.unqueueEvents(QueueReason.loading);
+          });
+          return;
+        }
+        const json = this.legacy ? legacyValueJson(v) : v.json;
+        this.conn.sendEvent(ev, this.rid, "add", () => `{"idx":${idx},"value":${json}}`);
+        return;
+      }
+      case "remove": {
+        const v = ev.value;
+        if (v?.type === ValueType.reference) this.removeReference(v.rid);
+        this.conn.sendEvent(ev, this.rid, "remove", () => ev.payloadJson);
+        return;
+      }
+      case "delete":
+        this.deleted(ev);
+        return;
+      default:
+        this.conn.sendEvent(ev, this.rid, ev.event, () => ev.payloadJson);
+    }
+  }
+
+  private processModelEvent(ev: ResourceEvent): void {
+    switch (ev.event) {
+      case "change": {
+        const changed = ev.changed ?? new Map<string, Value>();
+        const old = ev.oldValues;
+        const subs: Subscription[] = [];
+        let hasUnsent = false;
+        for (const v of changed.values()) {
+          if (v.type !== ValueType.reference) continue;
+          let sub: Subscription;
+          try {
+            sub = this.addReference(v.rid);
+          } catch (e) {
+            this.conn.logError(`subscription ${this.rid}: error subscribing to ${v.rid}`, {
+              err: toResError(e).message,
+            });
+            return;
+          }
+          hasUnsent ||= !sub.isSent();
+          subs.push(sub);
+        }
+        // Release replaced references after adding new ones, so that a reference that
+        // moved between properties is not unsubscribed and subscribed again.
+        for (const k of changed.keys()) {
+          const ov = old?.get(k);
+          if (ov?.type === ValueType.reference) this.removeReference(ov.rid);
+        }
+        const values = () => encodeValueMap(changed, this.legacy);
+        if (!hasUnsent) {
+          for (const sub of subs) sub.indirectSent++;
+          this.conn.sendEvent(ev, this.rid, "change", () => `{"values":${values()}}`);
+          return;
+        }
+        this.queueEvents(QueueReason.loading);
+        let count = subs.length;
+        for (const sub of subs) {
+          sub.onReady(() => {
+            if (this.state === SubState.disposed) return;
+            count--;
+            if (count > 0) return;
+            const set = new ResourceSet();
+            for (const s of subs) s.populate(set, true);
+            this.conn.sendEvent(undefined, this.rid, "change", () =>
+              set.withFields(`"values":${values()}`),
+            );
+            for (const s of subs) s.releaseResources();
+            this.unqueueEvents(QueueReason.loading);
+          });
+        }
+        return;
+      }
+      case "delete":
+        this.deleted(ev);
+        return;
+      default:
+        this.conn.sendEvent(ev, this.rid, ev.event, () => ev.payloadJson);
+    }
+  }
+
+  private resourcesIndirect(): ResourceSet {
+    const set = new ResourceSet();
+    this.populate(set, true);
+    return set;
+  }
+
+  private deleted(ev: ResourceEvent): void {
+    this.state = SubState.deleted;
+    this.conn.sendEvent(ev, this.rid, "delete", () => ev.payloadJson);
+    this.unsubscribeDirect(Errors.deleted());
+  }
+
+  /** Drops every direct subscription and tells the client why. */
+  unsubscribeDirect(reason: ResError): void {
+    if (this.direct <= 0) return;
+    this.conn.release(this, { direct: true, sent: false, count: this.direct, collect: true });
+    this.conn.sendEvent(undefined, this.rid, "unsubscribe", () =>
+      JSON.stringify({ reason: reason.toJSON() }),
+    );
+  }
+
+  // ---- access ------------------------------------------------------------------
+
+  /** Asks for access again (token change, reaccess event, system.reset). */
+  reaccess(throttle: Throttle | undefined): void {
+    this.conn.enqueue(() => this.reaccessNow(throttle));
+  }
+
+  reaccessNow(throttle: Throttle | undefined): void {
+    if (this.state === SubState.disposed) return;
+    if (this.queueFlag !== 0) {
+      this.flags |= Flag.reaccess;
+      return;
+    }
+    this.handleReaccess(throttle);
+  }
+
+  private handleReaccess(throttle: Throttle | undefined): void {
+    this.accessResult = undefined;
+    this.flags &= ~Flag.reaccess;
+    if (this.direct === 0) return;
+    this.queueEvents(QueueReason.reaccess);
+    this.loadAccess((a) => {
+      const err = canGet(a);
+      if (err) this.unsubscribeDirect(err);
+      this.unqueueEvents(QueueReason.reaccess);
+    }, throttle);
+  }
+
+  private loadAccess(cb: (a: Access) => void, throttle: Throttle | undefined): void {
+    if (this.accessResult) {
+      cb(this.accessResult);
+      return;
+    }
+    this.accessCallbacks.push(cb);
+    if (this.flags & Flag.accessCalled) return;
+    this.flags |= Flag.accessCalled;
+    const request = () =>
+      this.conn.access(this, (access) => {
+        this.conn.enqueue(() => {
+          if (this.state === SubState.disposed) return;
+          const cbs = this.accessCallbacks;
+          this.accessCallbacks = [];
+          this.flags &= ~Flag.accessCalled;
+          // Only a result or an access denial is kept; other errors are asked again.
+          if (!access.error || access.error.code === ErrorCode.accessDenied) {
+            this.accessResult = access;
+          }
+          for (const c of cbs) c(access);
+        });
+        throttle?.done();
+      });
+    if (throttle) throttle.add(request);
+    else request();
+  }
+
+  /** Calls back with undefined when the client may get the resource, or the reason why not. */
+  checkGet(cb: (err: ResError | undefined) => void): void {
+    this.loadAccess((a) => cb(canGet(a)), undefined);
+  }
+
+  /** Calls back with undefined when the client may call `method`, or the reason why not. */
+  checkCall(method: string, cb: (err: ResError | undefined) => void): void {
+    this.loadAccess((a) => cb(canCall(a, method)), undefined);
+  }
+
+  // ---- teardown ----------------------------------------------------------------
+
+  dispose(): void {
+    if (this.state === SubState.disposed) return;
+    const state = this.state;
+    this.state = SubState.disposed;
+    this.readyCallbacks = [];
+    this.eventQueue = [];
+    this.throttle = undefined;
+    if (this.resource) {
+      const sent = state === SubState.sent;
+      for (const ref of this.refs?.values() ?? []) {
+        this.conn.release(ref.sub, { direct: false, sent, count: 1, collect: false });
+      }
+      this.refs = undefined;
+      if (state !== SubState.deleted) this.resource.unsubscribe(this);
+      this.resource = undefined;
+    }
+  }
+
+  /**
+   * Marks the subscription as not sent (its last sent referrer is gone while unsent
+   * referrers remain), so that it is sent again with the next referrer.
+   */
+  unsend(): void {
+    this.state = SubState.ready;
+    this.indirectSent = 0;
+    for (const ref of this.refs?.values() ?? []) {
+      if (ref.sub.state === SubState.sent && ref.sub.indirectSent > 0) ref.sub.indirectSent--;
+    }
+  }
+
+  /** Every subscription this one references, for reachability checks. */
+  references(): Iterable<Subscription> {
+    const refs = this.refs;
+    return refs ? [...refs.values()].map((r) => r.sub) : [];
+  }
+}

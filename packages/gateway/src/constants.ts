@@ -1,0 +1,45 @@
+/**
+ * Every limit and timing of the gateway, in one place (Resgate's const.go).
+ */
+
+/** The gateway's own version. */
+export const GATEWAY_VERSION = "0.1.0";
+
+/** Default address, port and paths, as Resgate. */
+export const DEFAULT_ADDR = "0.0.0.0";
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_WS_PATH = "/";
+export const DEFAULT_API_PATH = "/api/";
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+export const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
+
+/** Direct subscriptions one connection may hold on one resource (Resgate: 256). */
+export const SUBSCRIPTION_COUNT_LIMIT = 256;
+
+/** How long an unused resource stays cached, with its NATS subscription (Resgate: 5 s). */
+export const UNSUBSCRIBE_DELAY_MS = 5000;
+
+/**
+ * NATS refuses a control line (`PUB <subject> <reply> <size>`) longer than this
+ * (nats-server's default max_control_line). Exceeding it makes the server drop the
+ * whole connection, so requests and subscriptions are checked before they are sent.
+ */
+export const NATS_MAX_CONTROL_LINE = 4096;
+
+/** Requests one connection may have in flight; beyond it the socket is not read. */
+export const MAX_REQUESTS_IN_FLIGHT = 64;
+
+/** Largest WebSocket message accepted from a client; a larger one closes with 1009. */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Outgoing bytes one connection may have queued before it is cut off as too slow. */
+export const MAX_OUTGOING_BYTES = 32 * 1024 * 1024;
+
+/** Close code sent to a client that does not read fast enough (1008: policy violation). */
+export const CLOSE_SLOW_CONSUMER = 1008;
+
+/** Interval of WebSocket pings; a peer that misses one whole interval is dropped. */
+export const WS_HEARTBEAT_MS = 30_000;
+
+/** Time given to WebSocket connections and NATS to close on shutdown (Resgate: 3 s each). */
+export const SHUTDOWN_TIMEOUT_MS = 3000;

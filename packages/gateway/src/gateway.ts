@@ -1,0 +1,103 @@
+/**
+ * Wires the gateway together and runs its lifecycle: bus → cache → HTTP/WebSocket
+ * on start, the reverse on stop (Resgate's service.go).
+ */
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { MessageBus } from "./bus/bus.js";
+import { NatsBus } from "./bus/nats-bus.js";
+import { Cache } from "./cache/cache.js";
+import { natsServers, type Config } from "./config.js";
+import { GATEWAY_VERSION, SHUTDOWN_TIMEOUT_MS, UNSUBSCRIBE_DELAY_MS } from "./constants.js";
+import { createLogger } from "./log.js";
+import { GatewayHttpServer } from "./ws/http-server.js";
+
+export interface GatewayOptions {
+  /** A bus to use instead of connecting to NATS (tests, embedding). */
+  bus?: MessageBus;
+  logger?: Logger;
+  /** How long unused resources stay cached (default 5 s, as Resgate). */
+  unsubscribeDelayMs?: number;
+}
+
+export class Gateway {
+  readonly log: Logger;
+  private bus: MessageBus | undefined;
+  private cache: Cache | undefined;
+  private http: GatewayHttpServer | undefined;
+
+  constructor(
+    readonly config: Config,
+    private readonly opts: GatewayOptions = {},
+  ) {
+    this.log = opts.logger ?? createLogger(config);
+  }
+
+  /** Connects to NATS and starts listening for clients. */
+  async start(): Promise<void> {
+    const c = this.config;
+    this.log.info(`Starting resgate-ts version ${GATEWAY_VERSION}`);
+    if (this.opts.bus) {
+      this.bus = this.opts.bus;
+    } else {
+      this.log.info(`Connecting to NATS at ${c.natsUrl}`);
+      this.bus = await NatsBus.connect({
+        servers: natsServers(c),
+        requestTimeoutMs: c.requestTimeout,
+        logger: this.log,
+      });
+    }
+    this.bus.onStatus((status, detail) => {
+      if (status === "disconnected") this.log.warn({ server: detail }, "lost NATS connection");
+      else if (status === "reconnected") this.log.info({ server: detail }, "reconnected to NATS");
+    });
+    this.cache = new Cache({
+      bus: this.bus,
+      log: this.log,
+      unsubscribeDelayMs: this.opts.unsubscribeDelayMs ?? UNSUBSCRIBE_DELAY_MS,
+      resetThrottle: c.resetThrottle,
+    });
+    this.cache.start();
+    this.http = new GatewayHttpServer({
+      wsPath: c.wsPath,
+      apiPath: c.apiPath,
+      log: this.log,
+      context: { cache: this.cache, log: this.log, referenceThrottle: c.referenceThrottle },
+    });
+    await this.http.listen(c.port, c.addr);
+    const addr = this.address();
+    this.log.info(`Listening on http://${addr.address}:${addr.port}`);
+    this.log.info("Server ready");
+  }
+
+  /** The address the HTTP server listens on. */
+  address(): AddressInfo {
+    const a = this.http?.server.address();
+    if (!a || typeof a === "string") throw new Error("gateway is not listening");
+    return a;
+  }
+
+  /** Number of resource names in the cache (for tests and metrics). */
+  get cachedResources(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  /** Number of open WebSocket connections. */
+  get connections(): number {
+    return this.http?.connections ?? 0;
+  }
+
+  /** Closes client connections, then the cache and NATS, each within a bounded time. */
+  async stop(): Promise<void> {
+    this.log.info("Stopping server...");
+    await this.http?.close(SHUTDOWN_TIMEOUT_MS);
+    this.cache?.stop();
+    if (this.bus && !this.opts.bus) {
+      await Promise.race([
+        this.bus.close(),
+        new Promise((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS).unref()),
+      ]);
+    }
+    this.log.info("Server stopped");
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A queue of deadlines that all share one duration, driven by a single timer. Adding
+ * and cancelling are O(1); there is no setTimeout per entry (Resgate's timerqueue).
+ */
+export interface TimerEntry {
+  /** Set when the entry has been cancelled or has fired. */
+  done: boolean;
+  deadline: number;
+  next: TimerEntry | undefined;
+  readonly fire: () => void;
+}
+
+export class FifoTimer {
+  private head: TimerEntry | undefined;
+  private tail: TimerEntry | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly durationMs: number) {}
+
+  /** Calls `fire` after the queue's duration unless the returned entry is cancelled. */
+  add(fire: () => void): TimerEntry {
+    const entry: TimerEntry = {
+      done: false,
+      deadline: Date.now() + this.durationMs,
+      next: undefined,
+      fire,
+    };
+    if (this.tail) this.tail.next = entry;
+    else this.head = entry;
+    this.tail = entry;
+    if (!this.timer) this.arm();
+    return entry;
+  }
+
+  /** Cancels an entry; returns false when it had already fired or been cancelled. */
+  cancel(entry: TimerEntry): boolean {
+    if (entry.done) return false;
+    entry.done = true;
+    return true;
+  }
+
+  /** Cancels everything. */
+  clear(): void {
+    for (let e = this.head; e; e = e.next) e.done = true;
+    this.head = this.tail = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    while (this.head?.done) this.head = this.head.next;
+    if (!this.head) {
+      this.tail = undefined;
+      this.timer = undefined;
+      return;
+    }
+    const delay = Math.max(0, this.head.deadline - Date.now());
+    this.timer = setTimeout(this.expire, delay);
+  }
+
+  private readonly expire = (): void => {
+    const now = Date.now();
+    while (this.head && (this.head.done || this.head.deadline <= now)) {
+      const e = this.head;
+      this.head = e.next;
+      if (!e.done) {
+        e.done = true;
+        e.fire();
+      }
+    }
+    this.arm();
+  };
+}

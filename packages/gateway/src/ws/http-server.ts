@@ -1,0 +1,161 @@
+/**
+ * The HTTP face of the gateway: WebSocket upgrades on the WebSocket path, and
+ * plain HTTP answers elsewhere (Resgate's httpServer.go and wsHandler.go).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { Errors, encodeErrorObject } from "@resgate-ts/protocol";
+import type { Logger } from "pino";
+import { WebSocketServer, type WebSocket } from "ws";
+import { Connection, type ConnectionContext } from "../conn/connection.js";
+import { MAX_CLIENT_FRAME_BYTES, WS_HEARTBEAT_MS } from "../constants.js";
+import { newCid } from "../util/cid.js";
+import { requestInfo } from "./request-info.js";
+import { WsTransport } from "./ws-transport.js";
+
+export interface HttpServerOptions {
+  wsPath: string;
+  apiPath: string;
+  context: ConnectionContext;
+  log: Logger;
+}
+
+const decoder = new TextDecoder();
+
+interface Live {
+  conn: Connection;
+  alive: boolean;
+}
+
+export class GatewayHttpServer {
+  readonly server: Server;
+  private readonly wss: WebSocketServer;
+  private readonly live = new Map<WebSocket, Live>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: HttpServerOptions) {
+    this.server = createServer((req, res) => this.handleHttp(req, res));
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.handleUpgrade(req, socket, head),
+    );
+    this.server.on("clientError", (_err, socket: Duplex) => socket.destroy());
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_CLIENT_FRAME_BYTES,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  /** Number of open WebSocket connections. */
+  get connections(): number {
+    return this.live.size;
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host === "" ? undefined : host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+      this.heartbeat = setInterval(() => this.beat(), WS_HEARTBEAT_MS);
+      this.heartbeat.unref();
+    });
+  }
+
+  /** Pings every client; one that did not answer the previous ping is dropped. */
+  private beat(): void {
+    for (const [ws, l] of this.live) {
+      if (!l.alive) {
+        ws.terminate();
+        continue;
+      }
+      l.alive = false;
+      ws.ping();
+    }
+  }
+
+  private pathOf(req: IncomingMessage): string {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    return q < 0 ? url : url.slice(0, q);
+  }
+
+  private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    const path = this.pathOf(req);
+    if (path === this.opts.wsPath) {
+      // A plain request on the WebSocket path, as gorilla/websocket answers it.
+      res.writeHead(400, {
+        "Content-Type": "text/plain; charset=utf-8",
+        "Sec-Websocket-Version": "13",
+      });
+      res.end("Bad Request\n");
+      return;
+    }
+    if (path.startsWith(this.opts.apiPath)) {
+      writeError(res, 501, encodeErrorObject(Errors.notImplemented()));
+      return;
+    }
+    writeError(res, 404, encodeErrorObject(Errors.notFound()));
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.pathOf(req) !== this.opts.wsPath) {
+      socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const cid = newCid();
+    const log = this.opts.log;
+    const transport = new WsTransport(ws, () => log.warn({ cid }, "slow consumer disconnected"));
+    const conn = new Connection(cid, this.opts.context, transport, requestInfo(req));
+    const l: Live = { conn, alive: true };
+    this.live.set(ws, l);
+    conn.start();
+    log.debug({ cid, remote: req.socket.remoteAddress }, "connected");
+
+    ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : data instanceof ArrayBuffer
+          ? Buffer.from(data)
+          : data;
+      // Text frames were validated as UTF-8 by ws; binary frames are read as text too.
+      conn.receive(isBinary ? decoder.decode(buf) : buf.toString("utf8"));
+    });
+    ws.on("pong", () => {
+      l.alive = true;
+    });
+    ws.on("error", (err) => log.debug({ cid, err: err.message }, "websocket error"));
+    ws.on("close", () => {
+      this.live.delete(ws);
+      conn.dispose();
+      log.debug({ cid }, "disconnected");
+    });
+  }
+
+  /** Closes every WebSocket (1001 going away) and stops listening. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const ws of this.live.keys()) ws.close(1001, "Server is shutting down");
+    const deadline = setTimeout(() => {
+      for (const ws of this.live.keys()) ws.terminate();
+      this.server.closeAllConnections();
+    }, timeoutMs);
+    deadline.unref();
+    this.server.closeIdleConnections();
+    await closed;
+    clearTimeout(deadline);
+  }
+}
+
+function writeError(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+  res.end(body);
+}

@@ -1,0 +1,41 @@
+/**
+ * A Connection's transport over a `ws` WebSocket: text frames out, a bound on the
+ * bytes queued for a client that does not read, and pausing reads for request
+ * backpressure.
+ */
+import type { WebSocket } from "ws";
+import type { ConnectionTransport } from "../conn/connection.js";
+import { CLOSE_SLOW_CONSUMER, MAX_OUTGOING_BYTES } from "../constants.js";
+
+const SEND_OPTIONS = { binary: false } as const;
+
+export class WsTransport implements ConnectionTransport {
+  private cutOff = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly onSlowConsumer: () => void,
+  ) {}
+
+  send(frame: string | Buffer): void {
+    const ws = this.ws;
+    if (ws.readyState !== 1 || this.cutOff) return;
+    if (ws.bufferedAmount > MAX_OUTGOING_BYTES) {
+      // The client does not read: cut it off instead of buffering without bound.
+      this.cutOff = true;
+      this.onSlowConsumer();
+      ws.close(CLOSE_SLOW_CONSUMER, "Slow consumer");
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
+    ws.send(frame, SEND_OPTIONS);
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+}

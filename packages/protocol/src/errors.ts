@@ -1,0 +1,106 @@
+/**
+ * RES error codes and the one error type every layer uses.
+ * @see https://github.com/resgateio/resgate/blob/master/docs/res-protocol.md#error-object
+ */
+
+/** Pre-defined RES error codes (`system.*`). */
+export const ErrorCode = {
+  accessDenied: "system.accessDenied",
+  internalError: "system.internalError",
+  invalidParams: "system.invalidParams",
+  invalidQuery: "system.invalidQuery",
+  methodNotFound: "system.methodNotFound",
+  noSubscription: "system.noSubscription",
+  notFound: "system.notFound",
+  timeout: "system.timeout",
+  invalidRequest: "system.invalidRequest",
+  unsupportedProtocol: "system.unsupportedProtocol",
+  subjectTooLong: "system.subjectTooLong",
+  deleted: "system.deleted",
+  subscriptionLimitExceeded: "system.subscriptionLimitExceeded",
+  // HTTP only
+  badRequest: "system.badRequest",
+  methodNotAllowed: "system.methodNotAllowed",
+  serviceUnavailable: "system.serviceUnavailable",
+  forbidden: "system.forbidden",
+  notImplemented: "system.notImplemented",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The wire shape of a RES error: `{code, message, data?}`. */
+export interface ErrorObject {
+  code: string;
+  message: string;
+  data?: unknown;
+}
+
+/** A RES error. Clients only ever see `{code, message, data}`. */
+export class ResError extends Error implements ErrorObject {
+  override readonly name = "ResError";
+  readonly code: string;
+  readonly data: unknown;
+
+  constructor(code: string, message: string, data?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.data = data;
+  }
+
+  /** The error object as sent on the wire; `data` is left out when undefined. */
+  toJSON(): ErrorObject {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** Builds a `system.internalError` the way Resgate words it: "Internal error: <reason>". */
+export function internalError(reason: string, cause?: unknown): ResError {
+  return new ResError(ErrorCode.internalError, "Internal error: " + reason, undefined, { cause });
+}
+
+/** Normalizes anything thrown into a ResError (non-ResErrors become internal errors). */
+export function toResError(err: unknown): ResError {
+  if (err instanceof ResError) return err;
+  if (err instanceof Error) return internalError(err.message, err);
+  return internalError(String(err), err);
+}
+
+/**
+ * Reads an error object sent by a service. Returns undefined when the value is not
+ * a usable error object (Resgate would fail to decode it).
+ */
+export function parseErrorObject(v: unknown): ResError | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  const code = o["code"] ?? "";
+  const message = o["message"] ?? "";
+  if (typeof code !== "string" || typeof message !== "string") return undefined;
+  return new ResError(code, message, o["data"] ?? undefined);
+}
+
+/** Pre-defined errors, with Resgate's exact messages. */
+export const Errors = {
+  accessDenied: () => new ResError(ErrorCode.accessDenied, "Access denied"),
+  internalError: () => new ResError(ErrorCode.internalError, "Internal error"),
+  disposing: () => new ResError(ErrorCode.internalError, "Internal error: disposing connection"),
+  invalidParams: () => new ResError(ErrorCode.invalidParams, "Invalid parameters"),
+  invalidQuery: () => new ResError(ErrorCode.invalidQuery, "Invalid query"),
+  methodNotFound: () => new ResError(ErrorCode.methodNotFound, "Method not found"),
+  noSubscription: () => new ResError(ErrorCode.noSubscription, "No subscription"),
+  notFound: () => new ResError(ErrorCode.notFound, "Not found"),
+  timeout: () => new ResError(ErrorCode.timeout, "Request timeout"),
+  invalidRequest: () => new ResError(ErrorCode.invalidRequest, "Invalid request"),
+  unsupportedProtocol: () => new ResError(ErrorCode.unsupportedProtocol, "Unsupported protocol"),
+  subjectTooLong: () => new ResError(ErrorCode.subjectTooLong, "Subject too long"),
+  deleted: () => new ResError(ErrorCode.deleted, "Deleted"),
+  subscriptionLimitExceeded: () =>
+    new ResError(ErrorCode.subscriptionLimitExceeded, "Subscription limit exceeded"),
+  badRequest: () => new ResError(ErrorCode.badRequest, "Bad request"),
+  methodNotAllowed: () => new ResError(ErrorCode.methodNotAllowed, "Method not allowed"),
+  serviceUnavailable: () => new ResError(ErrorCode.serviceUnavailable, "Service unavailable"),
+  forbidden: () => new ResError(ErrorCode.forbidden, "Forbidden"),
+  forbiddenOrigin: () => new ResError(ErrorCode.forbidden, "Forbidden origin"),
+  notImplemented: () => new ResError(ErrorCode.notImplemented, "Not implemented"),
+} as const;

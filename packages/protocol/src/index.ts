@@ -1,0 +1,31 @@
+export {
+  ErrorCode,
+  Errors,
+  ResError,
+  internalError,
+  parseErrorObject,
+  toResError,
+  type ErrorObject,
+} from "./errors.js";
+export { CID_PLACEHOLDER, expandCid, isValidRid, isValidRidPart, splitRid } from "./rid.js";
+export { PROTOCOL_VERSION, ProtocolVersion, parseProtocolVersion } from "./version.js";
+export {
+  DELETE_VALUE,
+  ValueType,
+  isProperValue,
+  legacyValueJson,
+  needsLegacyEncoding,
+  parseValue,
+  valueEquals,
+  type Value,
+  type ValueResult,
+} from "./value.js";
+export { ResourcePattern } from "./pattern.js";
+export {
+  decodeClientRequest,
+  encodeError,
+  encodeErrorObject,
+  encodeEvent,
+  encodeResult,
+  type ClientRequest,
+} from "./client-messages.js";
