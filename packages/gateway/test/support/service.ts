@@ -18,7 +18,7 @@ export class ServiceRequest {
     private readonly msg: Msg,
   ) {
     this.raw = dec.decode(msg.data);
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = this.raw === "" ? null : JSON.parse(this.raw);
     } catch {
