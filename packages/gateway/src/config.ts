@@ -104,7 +104,7 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["a", "apipath"], kind: "string", key: "apiPath" },
   { names: ["r", "reqtimeout"], kind: "int", key: "requestTimeout" },
   { names: ["u", "headauth"], kind: "string", key: "headerAuth", unsupported: true },
-  { names: ["t", "wsheadauth"], kind: "string", key: "wsHeaderAuth", unsupported: true },
+  { names: ["t", "wsheadauth"], kind: "string", key: "wsHeaderAuth" },
   { names: ["m", "metricsport"], kind: "int", key: "metricsPort", unsupported: true },
   { names: ["apiencoding"], kind: "string", key: "apiEncoding", unsupported: true },
   { names: ["putmethod"], kind: "string", key: "putMethod", unsupported: true },
@@ -358,6 +358,7 @@ Server Options:
     -w, --wspath <path>              WebSocket path for clients (default: /)
     -a, --apipath <path>             Web resource path for clients (default: /api/)
     -r, --reqtimeout <milliseconds>  Timeout duration for NATS requests (default: 3000)
+    -t, --wsheadauth <method>        Resource method for WebSocket header authentication
         --resetthrottle <limit>      Limit on parallel requests sent in response to a system reset
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
@@ -371,7 +372,7 @@ Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
 
-Not supported yet (the gateway refuses to start when given): -u/--headauth, -t/--wsheadauth,
+Not supported yet (the gateway refuses to start when given): -u/--headauth,
 -m/--metricsport, --apiencoding, --putmethod, --deletemethod, --patchmethod, --wscompression,
 --tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca, --alloworigin
 `;

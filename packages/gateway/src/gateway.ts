@@ -12,6 +12,13 @@ import { GATEWAY_VERSION, SHUTDOWN_TIMEOUT_MS, UNSUBSCRIBE_DELAY_MS } from "./co
 import { createLogger } from "./log.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
 
+/** "a.b.method" as its resource and method. */
+function splitMethod(s: string | null): { rid: string; method: string } | undefined {
+  if (s === null) return undefined;
+  const i = s.lastIndexOf(".");
+  return { rid: s.slice(0, i), method: s.slice(i + 1) };
+}
+
 export interface GatewayOptions {
   /** A bus to use instead of connecting to NATS (tests, embedding). */
   bus?: MessageBus;
@@ -61,6 +68,7 @@ export class Gateway {
     this.http = new GatewayHttpServer({
       wsPath: c.wsPath,
       apiPath: c.apiPath,
+      wsHeaderAuth: splitMethod(c.wsHeaderAuth),
       log: this.log,
       context: { cache: this.cache, log: this.log, referenceThrottle: c.referenceThrottle },
     });

@@ -4,8 +4,8 @@
  * `system.internalError`, never a crash.
  * @see https://github.com/resgateio/resgate/blob/master/docs/res-service-protocol.md
  */
-import type { ResError } from "@resgate-ts/protocol";
 import {
+  ResError,
   internalError,
   isProperValue,
   isValidRid,
@@ -13,6 +13,7 @@ import {
   parseValue,
   type Value,
 } from "@resgate-ts/protocol";
+import { canonicalHeaderKey } from "../util/http-header.js";
 
 const decoder = new TextDecoder();
 
@@ -37,7 +38,10 @@ const errInvalidResponse = () => internalError("invalid service response");
 
 /** Reads the top of a reply: the object itself, and its service error if it has one. */
 function readReply(data: Uint8Array): { reply: Json; error: ResError | undefined } {
-  const v = parseJson(data);
+  return readReplyValue(parseJson(data));
+}
+
+function readReplyValue(v: unknown): { reply: Json; error: ResError | undefined } {
   if (v === null) return { reply: {}, error: undefined };
   if (!isObject(v)) throw internalError("reply is not a JSON object");
   const e = v["error"];
@@ -156,22 +160,82 @@ export function decodeAccessResponse(data: Uint8Array): AccessResult {
 
 // ---- call and auth -------------------------------------------------------------
 
-/** A call or auth reply: either a result (JSON text) or a resource reference. */
-export type CallResult =
-  { resultJson: string; rid: undefined } | { resultJson: undefined; rid: string };
+/**
+ * The meta object of a reply: an HTTP status and headers for the HTTP request or
+ * WebSocket upgrade behind it. Header names are in Go's canonical form.
+ * @see https://github.com/resgateio/resgate/blob/master/docs/res-service-protocol.md#meta-object
+ */
+export interface Meta {
+  status: number | undefined;
+  header: Record<string, string[]> | undefined;
+}
 
+function readMeta(reply: Json): Meta | undefined {
+  const m = reply["meta"];
+  if (m === undefined || m === null) return undefined;
+  if (!isObject(m)) throw internalError("meta is not a JSON object");
+  const status = m["status"] ?? undefined;
+  if (status !== undefined && (typeof status !== "number" || !Number.isInteger(status))) {
+    throw internalError("meta status is not an integer");
+  }
+  const h = m["header"] ?? undefined;
+  let header: Record<string, string[]> | undefined;
+  if (h !== undefined) {
+    if (!isObject(h)) throw internalError("meta header is not a JSON object");
+    header = {};
+    for (const [k, v] of Object.entries(h)) {
+      if (v === null) continue;
+      if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+        throw internalError("meta header values must be arrays of strings");
+      }
+      const key = canonicalHeaderKey(k);
+      header[key] = [...(header[key] ?? []), ...v];
+    }
+  }
+  return { status, header };
+}
+
+/** True for a meta status that answers the HTTP request directly (3xx, 4xx, 5xx). */
+export function isDirectResponseStatus(meta: Meta | undefined): boolean {
+  const s = meta?.status;
+  return s !== undefined && s >= 300 && s < 600;
+}
+
+/** A call or auth reply: a result (JSON text) or a resource reference, with its meta. */
+export type CallResult =
+  | { resultJson: string; rid: undefined; meta: Meta | undefined }
+  | { resultJson: undefined; rid: string; meta: Meta | undefined };
+
+/** A service error, with the meta object it was sent with. */
+export class ServiceError extends ResError {
+  constructor(
+    err: ResError,
+    readonly meta: Meta | undefined,
+  ) {
+    super(err.code, err.message, err.data);
+  }
+}
+
+/** Decodes a call or auth reply; a service error is thrown as a ServiceError. */
 export function decodeCallResponse(data: Uint8Array): CallResult {
-  const { reply, error } = readReply(data);
-  if (error) throw error;
+  const v = parseJson(data);
+  const meta = isObject(v) ? readMeta(v) : undefined;
+  const { reply, error } = readReplyValue(v);
+  if (error) throw new ServiceError(error, meta);
   const resource = reply["resource"];
   if (resource !== undefined && resource !== null) {
     if (!isObject(resource)) throw internalError("resource is not a JSON object");
     const rid = resource["rid"] ?? "";
     if (typeof rid !== "string" || !isValidRid(rid, true)) throw errInvalidResponse();
-    return { resultJson: undefined, rid };
+    return { resultJson: undefined, rid, meta };
   }
   if (!("result" in reply)) throw errMissingResult();
-  return { resultJson: JSON.stringify(reply["result"]), rid: undefined };
+  return { resultJson: JSON.stringify(reply["result"]), rid: undefined, meta };
+}
+
+/** The meta object a service error was sent with. */
+export function metaOf(err: unknown): Meta | undefined {
+  return err instanceof ServiceError ? err.meta : undefined;
 }
 
 // ---- events --------------------------------------------------------------------

@@ -22,7 +22,9 @@ import {
   decodeCallResponse,
   decodeTokenEvent,
   encodeRequest,
+  metaOf,
   type CallResult,
+  type Meta,
 } from "../cache/service-codec.js";
 import { Throttle } from "../cache/throttle.js";
 import type { ResourceEvent } from "../cache/types.js";
@@ -47,6 +49,14 @@ export interface RequestInfo {
   host: string;
   remoteAddr: string;
   uri: string;
+}
+
+/** The outcome of a header auth request. */
+export interface HeaderAuthResult {
+  err: ResError | undefined;
+  meta: Meta | undefined;
+  /** A resource response's rid (used as a redirect's Location). */
+  rid: string | undefined;
 }
 
 export interface ConnectionContext {
@@ -281,6 +291,26 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     this.ctx.cache.send(name, `auth.${name}.${method}`, payload, (err, data) => {
       const decoded = decodeReply(err, data);
       this.enqueue(() => this.callAuthReply(decoded.err, decoded.result, reply));
+    });
+  }
+
+  /**
+   * Header authentication before a WebSocket upgrade (--wsheadauth): an auth request
+   * carrying the upgrade request's headers, with `isHttp` set. Resolves with the
+   * reply's meta object (which may refuse the upgrade) and resource reference.
+   */
+  headerAuth(rid: string, method: string): Promise<HeaderAuthResult> {
+    const { name, query } = splitRid(expandCid(rid, this.cid));
+    const payload = this.authRequestPayload({ params: undefined, query, isHttp: true });
+    return new Promise((resolve) => {
+      this.ctx.cache.send(name, `auth.${name}.${method}`, payload, (err, data) => {
+        const decoded = decodeReply(err, data);
+        resolve({
+          err: decoded.err,
+          meta: decoded.result?.meta ?? metaOf(decoded.err),
+          rid: decoded.result?.rid,
+        });
+      });
     });
   }
 

@@ -2,13 +2,21 @@
  * The HTTP face of the gateway: WebSocket upgrades on the WebSocket path, and
  * plain HTTP answers elsewhere (Resgate's httpServer.go and wsHandler.go).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { Duplex } from "node:stream";
-import { Errors, encodeErrorObject } from "@resgate-ts/protocol";
+import { Errors, encodeErrorObject, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Connection, type ConnectionContext } from "../conn/connection.js";
+import { isDirectResponseStatus } from "../cache/service-codec.js";
 import { MAX_CLIENT_FRAME_BYTES, WS_HEARTBEAT_MS } from "../constants.js";
+import { mergeHeader, ridToPath } from "../util/http-header.js";
 import { newCid } from "../util/cid.js";
 import { requestInfo } from "./request-info.js";
 import { WsTransport } from "./ws-transport.js";
@@ -16,6 +24,8 @@ import { WsTransport } from "./ws-transport.js";
 export interface HttpServerOptions {
   wsPath: string;
   apiPath: string;
+  /** --wsheadauth: the auth resource and method asked before every upgrade. */
+  wsHeaderAuth: { rid: string; method: string } | undefined;
   context: ConnectionContext;
   log: Logger;
 }
@@ -31,6 +41,8 @@ export class GatewayHttpServer {
   readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly live = new Map<WebSocket, Live>();
+  /** Response headers a header-auth reply added to an upgrade. */
+  private readonly upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string[]>>();
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: HttpServerOptions) {
@@ -44,6 +56,13 @@ export class GatewayHttpServer {
       maxPayload: MAX_CLIENT_FRAME_BYTES,
       perMessageDeflate: false,
       clientTracking: false,
+    });
+    this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
+      const extra = this.upgradeHeaders.get(req);
+      if (!extra) return;
+      for (const [k, values] of Object.entries(extra)) {
+        for (const v of values) headers.push(`${k}: ${v}`);
+      }
     });
   }
 
@@ -106,17 +125,65 @@ export class GatewayHttpServer {
       socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
-  }
-
-  private accept(ws: WebSocket, req: IncomingMessage): void {
     const cid = newCid();
     const log = this.opts.log;
-    const transport = new WsTransport(ws, () => log.warn({ cid }, "slow consumer disconnected"));
+    const transport = new WsTransport(() => log.warn({ cid }, "slow consumer disconnected"));
     const conn = new Connection(cid, this.opts.context, transport, requestInfo(req));
+    conn.start();
+    const auth = this.opts.wsHeaderAuth;
+    if (!auth) {
+      this.upgrade({ req, socket, head }, conn, transport);
+      return;
+    }
+    // The upgrade waits for the auth reply, which may refuse it or add headers.
+    void conn.headerAuth(auth.rid, auth.method).then((result) => {
+      if (socket.destroyed) {
+        conn.dispose();
+        return;
+      }
+      let meta = result.meta;
+      if (meta?.status !== undefined && (meta.status < 300 || meta.status >= 600)) {
+        log.error({ cid, status: meta.status }, "invalid WebSocket meta status");
+        meta = { status: undefined, header: meta.header };
+      }
+      if (isDirectResponseStatus(meta) && meta?.status !== undefined) {
+        conn.dispose();
+        writeStatusResponse(socket, {
+          status: meta.status,
+          header: meta.header,
+          href: ridToPath(result.rid ?? "", this.opts.apiPath),
+          err: result.err,
+        });
+        return;
+      }
+      if (meta?.header) {
+        const extra: Record<string, string[]> = {};
+        mergeHeader(extra, meta.header);
+        this.upgradeHeaders.set(req, extra);
+      }
+      this.upgrade({ req, socket, head }, conn, transport);
+    });
+  }
+
+  private upgrade(
+    { req, socket, head }: { req: IncomingMessage; socket: Duplex; head: Buffer },
+    conn: Connection,
+    transport: WsTransport,
+  ): void {
+    const failed = () => conn.dispose();
+    socket.once("close", failed);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off("close", failed);
+      transport.attach(ws);
+      this.accept(ws, req, conn);
+    });
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage, conn: Connection): void {
+    const log = this.opts.log;
+    const cid = conn.cid;
     const l: Live = { conn, alive: true };
     this.live.set(ws, l);
-    conn.start();
     log.debug({ cid, remote: req.socket.remoteAddress }, "connected");
 
     ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -152,6 +219,70 @@ export class GatewayHttpServer {
     this.server.closeIdleConnections();
     await closed;
     clearTimeout(deadline);
+  }
+}
+
+/**
+ * Answers an upgrade request directly with the status a header-auth reply's meta
+ * object gave (Resgate's httpStatusResponse): a redirect, or an error body.
+ */
+function writeStatusResponse(
+  socket: Duplex,
+  r: {
+    status: number;
+    header: Record<string, string[]> | undefined;
+    href: string;
+    err: ResError | undefined;
+  },
+): void {
+  const header: Record<string, string[]> = {};
+  let body = "";
+  if (r.status < 400) {
+    if (r.href !== "" && !r.header?.["Location"]) header["Location"] = [r.href];
+    mergeHeader(header, r.header);
+  } else {
+    mergeHeader(header, r.header);
+    header["Content-Type"] = ["application/json; charset=utf-8"];
+    body = encodeErrorObject(r.err ?? statusError(r.status));
+  }
+  let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ""}\r\n`;
+  for (const [k, values] of Object.entries(header))
+    for (const v of values) head += `${k}: ${v}\r\n`;
+  head += `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  socket.end(head + body);
+}
+
+/** The RES error for an HTTP status (Resgate's statusError). */
+function statusError(status: number): ResError {
+  if (status >= 400 && status < 500) {
+    switch (status) {
+      case 401:
+      case 402:
+      case 407:
+        return Errors.accessDenied();
+      case 403:
+      case 451:
+        return Errors.forbidden();
+      case 404:
+      case 410:
+        return Errors.notFound();
+      case 405:
+        return Errors.methodNotAllowed();
+      case 408:
+        return Errors.timeout();
+      default:
+        return Errors.badRequest();
+    }
+  }
+  switch (status) {
+    case 501:
+      return Errors.notImplemented();
+    case 503:
+      return Errors.serviceUnavailable();
+    case 504:
+      return Errors.timeout();
+    default:
+      return Errors.internalError();
   }
 }
 

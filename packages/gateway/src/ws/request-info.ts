@@ -5,17 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { RequestInfo } from "../conn/connection.js";
-
-/** Go's textproto.CanonicalMIMEHeaderKey: "content-type" → "Content-Type". */
-export function canonicalHeaderKey(k: string): string {
-  let out = "";
-  let upper = true;
-  for (const ch of k) {
-    out += upper ? ch.toUpperCase() : ch.toLowerCase();
-    upper = ch === "-";
-  }
-  return out;
-}
+import { canonicalHeaderKey } from "../util/http-header.js";
 
 export function requestInfo(req: IncomingMessage): RequestInfo {
   const header: Record<string, string[]> = {};

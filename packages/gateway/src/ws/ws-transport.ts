@@ -11,15 +11,18 @@ const SEND_OPTIONS = { binary: false } as const;
 
 export class WsTransport implements ConnectionTransport {
   private cutOff = false;
+  private ws: WebSocket | undefined;
 
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly onSlowConsumer: () => void,
-  ) {}
+  constructor(private readonly onSlowConsumer: () => void) {}
+
+  /** Attaches the socket once the upgrade is done; nothing is sent before. */
+  attach(ws: WebSocket): void {
+    this.ws = ws;
+  }
 
   send(frame: string | Buffer): void {
     const ws = this.ws;
-    if (ws.readyState !== 1 || this.cutOff) return;
+    if (!ws || ws.readyState !== 1 || this.cutOff) return;
     if (ws.bufferedAmount > MAX_OUTGOING_BYTES) {
       // The client does not read: cut it off instead of buffering without bound.
       this.cutOff = true;
@@ -32,10 +35,10 @@ export class WsTransport implements ConnectionTransport {
   }
 
   pause(): void {
-    this.ws.pause();
+    this.ws?.pause();
   }
 
   resume(): void {
-    this.ws.resume();
+    this.ws?.resume();
   }
 }
