@@ -43,3 +43,10 @@ export const WS_HEARTBEAT_MS = 30_000;
 
 /** Time given to WebSocket connections and NATS to close on shutdown (Resgate: 3 s each). */
 export const SHUTDOWN_TIMEOUT_MS = 3000;
+
+/**
+ * A reset get that finds no service listening is retried this many times, this far
+ * apart, before its error is handled (services may reconnect after the gateway).
+ */
+export const RESET_RETRIES = 20;
+export const RESET_RETRY_DELAY_MS = 500;

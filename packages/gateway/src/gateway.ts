@@ -55,8 +55,13 @@ export class Gateway {
       });
     }
     this.bus.onStatus((status, detail) => {
-      if (status === "disconnected") this.log.warn({ server: detail }, "lost NATS connection");
-      else if (status === "reconnected") this.log.info({ server: detail }, "reconnected to NATS");
+      if (status === "disconnected") {
+        this.log.warn({ server: detail }, "lost NATS connection; clients stay connected");
+      } else if (status === "reconnected") {
+        this.log.info({ server: detail }, "reconnected to NATS");
+        // Events sent while we were away are lost: get everything again.
+        this.cache?.resynchronize();
+      }
     });
     this.cache = new Cache({
       bus: this.bus,

@@ -2,7 +2,22 @@
  * The seam between the gateway and its message broker. Only this folder knows NATS;
  * everything else sees subjects and payload bytes.
  */
-import type { ResError } from "@resgate-ts/protocol";
+import { ErrorCode, ResError } from "@resgate-ts/protocol";
+
+/**
+ * No service listens on a request's subject. Clients see `system.notFound`, as with
+ * Resgate; the gateway itself treats it as a passing condition, never as a deletion.
+ */
+export class NoRespondersError extends ResError {
+  constructor() {
+    super(ErrorCode.notFound, "Not found");
+  }
+}
+
+/** True for errors of the transport rather than answers from a service. */
+export function isTransportError(err: ResError): boolean {
+  return err instanceof NoRespondersError || err.code === ErrorCode.timeout;
+}
 
 /** Called with the subject and payload of each message on a subscription. */
 export type MessageHandler = (subject: string, data: Uint8Array) => void;

@@ -8,12 +8,13 @@ import { Errors, internalError, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
 import { NATS_MAX_CONTROL_LINE } from "../constants.js";
 import { FifoTimer, type TimerEntry } from "../util/fifo-timer.js";
-import type {
-  BusStatus,
-  BusSubscription,
-  MessageBus,
-  MessageHandler,
-  ReplyHandler,
+import {
+  NoRespondersError,
+  type BusStatus,
+  type BusSubscription,
+  type MessageBus,
+  type MessageHandler,
+  type ReplyHandler,
 } from "./bus.js";
 
 export interface NatsBusOptions {
@@ -138,7 +139,7 @@ export class NatsBus implements MessageBus {
     }
     this.settle(id, req);
     if (data.length === 0 && msg.headers?.code === 503) {
-      req.onReply(Errors.notFound(), undefined);
+      req.onReply(new NoRespondersError(), undefined);
       return;
     }
     this.opts.logger.trace({ subject: msg.subject, data: decoder.decode(data) }, "nats reply");

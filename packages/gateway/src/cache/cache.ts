@@ -191,6 +191,20 @@ export class Cache {
     this.forEachMatch(reset.access, (e) => e.resetAccess(throttle));
   }
 
+  /**
+   * Treats every cached resource as possibly stale (after a NATS reconnect, events
+   * may have been lost): gets each again and re-checks access, under the reset
+   * throttle, so that clients receive only the difference.
+   */
+  resynchronize(): void {
+    const throttle = this.newResetThrottle();
+    this.log.info({ resources: this.entries.size }, "resynchronizing cached resources");
+    for (const e of this.entries.values()) {
+      e.resetResources(throttle);
+      e.resetAccess(throttle, true);
+    }
+  }
+
   private forEachMatch(patterns: string[], fn: (e: EventSubscription) => void): void {
     const valid = patterns
       .map((p) => ResourcePattern.parse(p))

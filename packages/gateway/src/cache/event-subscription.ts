@@ -237,9 +237,9 @@ export class EventSubscription {
   }
 
   /** `system.reset` access pattern on this name: every subscriber checks access again. */
-  resetAccess(throttle: Throttle | undefined): void {
+  resetAccess(throttle: Throttle | undefined, lenient = false): void {
     this.enqueue(() => {
-      for (const rs of this.resources()) rs.resetAccess(throttle);
+      for (const rs of this.resources()) rs.resetAccess(throttle, lenient);
     });
   }
 }

@@ -11,6 +11,8 @@ import {
   valueEquals,
   type Value,
 } from "@resgate-ts/protocol";
+import { NoRespondersError } from "../bus/bus.js";
+import { RESET_RETRIES, RESET_RETRY_DELAY_MS } from "../constants.js";
 import type { EventSubscription } from "./event-subscription.js";
 import { collectionDiff } from "./lcs.js";
 import { Collection, Model, encodeValueMap } from "./resource-data.js";
@@ -266,8 +268,12 @@ export class CachedResource {
 
   // ---- system.reset ----------------------------------------------------------
 
-  /** Gets the resource again; the reply is turned into the events that lead to it. */
-  resetResource(throttle: Throttle | undefined): void {
+  /**
+   * Gets the resource again; the reply is turned into the events that lead to it.
+   * When no service answers yet (say, services reconnect to NATS after the gateway
+   * did), the get is retried a few times rather than the resource being dropped.
+   */
+  resetResource(throttle: Throttle | undefined, attempt = 0): void {
     if (this.resetting || !this.loaded) return;
     this.resetting = true;
     const subject = "get." + this.owner.name;
@@ -276,6 +282,13 @@ export class CachedResource {
       this.owner.cache.bus.request(subject, payload, (err, data) => {
         this.owner.enqueue(() => {
           this.resetting = false;
+          if (err instanceof NoRespondersError && attempt < RESET_RETRIES) {
+            setTimeout(
+              () => this.owner.enqueue(() => this.resetResource(undefined, attempt + 1)),
+              RESET_RETRY_DELAY_MS,
+            ).unref();
+            return;
+          }
           this.processResetResponse(err, data);
         });
         throttle?.done();
@@ -284,9 +297,13 @@ export class CachedResource {
     else send();
   }
 
-  /** Every subscriber must check its access again. */
-  resetAccess(throttle: Throttle | undefined): void {
-    for (const sub of this.subs) sub.reaccess(throttle);
+  /**
+   * Every subscriber must check its access again. With `lenient`, a timeout or a
+   * missing service keeps the subscription (used when resynchronizing after NATS
+   * comes back); otherwise any error unsubscribes, as Resgate does.
+   */
+  resetAccess(throttle: Throttle | undefined, lenient = false): void {
+    for (const sub of this.subs) sub.reaccess(throttle, lenient);
   }
 
   private processResetResponse(err: ResError | undefined, data: Uint8Array | undefined): void {

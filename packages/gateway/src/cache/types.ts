@@ -14,8 +14,8 @@ export interface Subscriber {
   loaded(resource: CachedResource | undefined, err: ResError | undefined): void;
   /** Called for every event on the resource, in the order the service sent them. */
   event(ev: ResourceEvent): void;
-  /** Access to the resource must be checked again. */
-  reaccess(throttle: Throttle | undefined): void;
+  /** Access to the resource must be checked again (see CachedResource.resetAccess). */
+  reaccess(throttle: Throttle | undefined, lenient: boolean): void;
 }
 
 /** A connection as the cache sees it, for `system.tokenReset`. */

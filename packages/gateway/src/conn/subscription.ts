@@ -15,6 +15,7 @@ import {
   toResError,
   type Value,
 } from "@resgate-ts/protocol";
+import { isTransportError } from "../bus/bus.js";
 import type { Access } from "../cache/cache.js";
 import { encodeValueMap, type Collection, type Model } from "../cache/resource-data.js";
 import type { CachedResource } from "../cache/resource.js";
@@ -473,28 +474,31 @@ export class Subscription implements Subscriber {
 
   // ---- access ------------------------------------------------------------------
 
-  /** Asks for access again (token change, reaccess event, system.reset). */
-  reaccess(throttle: Throttle | undefined): void {
-    this.conn.enqueue(() => this.reaccessNow(throttle));
+  /**
+   * Asks for access again (token change, reaccess event, system.reset). With
+   * `lenient`, a timeout or missing service keeps the subscription.
+   */
+  reaccess(throttle: Throttle | undefined, lenient = false): void {
+    this.conn.enqueue(() => this.reaccessNow(throttle, lenient));
   }
 
-  reaccessNow(throttle: Throttle | undefined): void {
+  reaccessNow(throttle: Throttle | undefined, lenient = false): void {
     if (this.state === SubState.disposed) return;
     if (this.queueFlag !== 0) {
       this.flags |= Flag.reaccess;
       return;
     }
-    this.handleReaccess(throttle);
+    this.handleReaccess(throttle, lenient);
   }
 
-  private handleReaccess(throttle: Throttle | undefined): void {
+  private handleReaccess(throttle: Throttle | undefined, lenient = false): void {
     this.accessResult = undefined;
     this.flags &= ~Flag.reaccess;
     if (this.direct === 0) return;
     this.queueEvents(QueueReason.reaccess);
     this.loadAccess((a) => {
       const err = canGet(a);
-      if (err) this.unsubscribeDirect(err);
+      if (err && !(lenient && a.error && isTransportError(a.error))) this.unsubscribeDirect(err);
       this.unqueueEvents(QueueReason.reaccess);
     }, throttle);
   }
