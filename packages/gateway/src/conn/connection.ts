@@ -80,6 +80,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   private connSub: BusSubscription | undefined;
   private inFlight = 0;
   private paused = false;
+  /** Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on. */
+  private readonly backlog: string[] = [];
 
   constructor(
     readonly cid: string,
@@ -113,18 +115,29 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     return true;
   }
 
-  /** Handles one text frame from the client. */
+  /**
+   * Handles one text frame from the client. At most MAX_REQUESTS_IN_FLIGHT requests
+   * are worked on at once; frames beyond that wait here (their number is bounded by
+   * what was already read from the socket, which is paused meanwhile).
+   */
   receive(text: string): void {
-    this.enqueue(() => {
-      this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
-      this.inFlight++;
-      const isRequest = dispatch(text, this, (frame) => this.replyFrame(frame));
-      if (!isRequest) this.requestDone();
-      else if (this.inFlight >= MAX_REQUESTS_IN_FLIGHT && !this.paused) {
+    if (this.inFlight >= MAX_REQUESTS_IN_FLIGHT || this.backlog.length > 0) {
+      this.backlog.push(text);
+      if (!this.paused) {
         this.paused = true;
         this.transport.pause();
       }
-    });
+      return;
+    }
+    this.inFlight++;
+    this.enqueue(() => this.handle(text));
+  }
+
+  /** Works on one frame; its in-flight slot was taken when it was scheduled. */
+  private handle(text: string): void {
+    this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
+    const isRequest = dispatch(text, this, (frame) => this.replyFrame(frame));
+    if (!isRequest) this.requestDone();
   }
 
   private replyFrame(frame: string): void {
@@ -135,7 +148,12 @@ export class Connection implements SubscriptionOwner, RequestHandler {
 
   private requestDone(): void {
     this.inFlight--;
-    if (this.paused && this.inFlight < MAX_REQUESTS_IN_FLIGHT) {
+    while (this.inFlight < MAX_REQUESTS_IN_FLIGHT && this.backlog.length > 0) {
+      const next = this.backlog.shift() as string;
+      this.inFlight++;
+      this.enqueue(() => this.handle(next));
+    }
+    if (this.paused && this.backlog.length === 0 && this.inFlight < MAX_REQUESTS_IN_FLIGHT) {
       this.paused = false;
       this.transport.resume();
     }
