@@ -45,6 +45,13 @@ export default defineConfig(
       globals: {
         process: "readonly",
         console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        setImmediate: "readonly",
       },
     },
   },

@@ -50,3 +50,10 @@ export const SHUTDOWN_TIMEOUT_MS = 3000;
  */
 export const RESET_RETRIES = 20;
 export const RESET_RETRY_DELAY_MS = 500;
+
+/**
+ * Largest service reply or event payload the gateway accepts (the default NATS
+ * max_payload is 1 MiB). A larger reply is answered with system.internalError and
+ * never cached; a larger event is dropped and logged.
+ */
+export const MAX_SERVICE_PAYLOAD_BYTES = 8 * 1024 * 1024;

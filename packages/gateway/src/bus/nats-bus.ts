@@ -6,7 +6,7 @@
 import { connect, createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { Errors, internalError, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
-import { NATS_MAX_CONTROL_LINE } from "../constants.js";
+import { MAX_SERVICE_PAYLOAD_BYTES, NATS_MAX_CONTROL_LINE } from "../constants.js";
 import { FifoTimer, type TimerEntry } from "../util/fifo-timer.js";
 import {
   NoRespondersError,
@@ -138,6 +138,13 @@ export class NatsBus implements MessageBus {
       return;
     }
     this.settle(id, req);
+    if (data.length > MAX_SERVICE_PAYLOAD_BYTES) {
+      req.onReply(
+        internalError(`service reply of ${data.length} bytes exceeds the limit`),
+        undefined,
+      );
+      return;
+    }
     if (data.length === 0 && msg.headers?.code === 503) {
       req.onReply(new NoRespondersError(), undefined);
       return;
@@ -171,7 +178,16 @@ export class NatsBus implements MessageBus {
       throw Errors.subjectTooLong();
     }
     const sub = this.nc.subscribe(subject, {
-      callback: (_err, msg) => handler(msg.subject, msg.data),
+      callback: (_err, msg) => {
+        if (msg.data.length > MAX_SERVICE_PAYLOAD_BYTES) {
+          this.opts.logger.error(
+            { subject: msg.subject, bytes: msg.data.length },
+            "message exceeds the payload limit; dropped",
+          );
+          return;
+        }
+        handler(msg.subject, msg.data);
+      },
     });
     return { unsubscribe: () => sub.unsubscribe() };
   }

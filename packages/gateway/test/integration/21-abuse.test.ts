@@ -6,6 +6,7 @@ import { connect as tcpConnect } from "node:net";
 import { after, before, test } from "node:test";
 import { GatewayProcess } from "../support/gateway-process.js";
 import { NatsServer } from "../support/nats-server.js";
+import { HOSTILE_REPLIES, fuzzFrame } from "../support/fuzz.js";
 import { pick, rng } from "../support/random.js";
 import { ScriptedService } from "../support/service.js";
 import { TestClient } from "../support/ws-client.js";
@@ -144,60 +145,6 @@ test("connection churn leaves no CLOSE_WAIT socket and no extra descriptor", asy
   assert.ok(alive(gw.pid));
 });
 
-/** Frames a hostile client might send. */
-function fuzzFrame(r: () => number, n: number): { data: string | Buffer; binary: boolean } {
-  const valid = JSON.stringify({
-    id: n,
-    method:
-      ["subscribe", "get", "call", "unsubscribe", "auth", "new", "version"][pick(r, 7)] +
-      ".abuse.f" +
-      pick(r, 5) +
-      (pick(r, 3) === 0 ? ".m" : ""),
-    params: pick(r, 2) ? { a: pick(r, 100) } : undefined,
-  });
-  switch (pick(r, 8)) {
-    case 0: {
-      const b = Buffer.alloc(pick(r, 200));
-      for (let i = 0; i < b.length; i++) b[i] = pick(r, 256);
-      return { data: b, binary: true };
-    }
-    case 1: {
-      // A valid request with characters flipped, inserted or removed.
-      const chars = [...valid];
-      for (let k = 0; k < 1 + pick(r, 4); k++) {
-        const at = pick(r, chars.length + 1);
-        const op = pick(r, 3);
-        const ch = String.fromCharCode(32 + pick(r, 95));
-        if (op === 0) chars.splice(at, 1);
-        else if (op === 1) chars.splice(at, 0, ch);
-        else chars[at] = ch;
-      }
-      return { data: chars.join(""), binary: false };
-    }
-    case 2:
-      return {
-        data: `{"id":${n},"method":"get.x","params":${"[".repeat(5000)}${"]".repeat(5000)}}`,
-        binary: false,
-      };
-    case 3:
-      return {
-        data: `{"id":${n},"method":"call.abuse.model.echo","params":{"s":"${"x".repeat(1 << 20)}"}}`,
-        binary: false,
-      };
-    case 4:
-      return { data: `{"id":${n},"method":"subscribe.${"a".repeat(5000)}"}`, binary: false };
-    case 5:
-      return {
-        data: ["null", "[]", "42", '"x"', "{}", '{"id":-1}', '{"id":"1"}'][pick(r, 7)] ?? "",
-        binary: false,
-      };
-    case 6:
-      return { data: Buffer.from(valid), binary: true };
-    default:
-      return { data: valid, binary: false };
-  }
-}
-
 test("10 000 fuzzed client frames never crash the gateway", async () => {
   const r = rng(20261124);
   let c = await TestClient.connect(gw.wsUrl);
@@ -220,28 +167,14 @@ test("10 000 fuzzed client frames never crash the gateway", async () => {
 
 test("1 000 hostile service replies never crash the gateway", async () => {
   const r = rng(7);
-  const replies = [
-    "",
-    "null",
-    "true",
-    "{",
-    "[]",
-    '{"result":null}',
-    '{"result":{"model":[1]}}',
-    '{"result":{"model":{"a":{"b":1}}}}',
-    '{"result":{"collection":{"a":1}}}',
-    '{"result":{"model":{"a":1},"collection":[1]}}',
-    '{"error":[]}',
-    '{"error":{"code":1}}',
-    '{"result":{"model":{"r":{"rid":"abuse.h.0"}}}}',
-    `{"result":{"collection":[${Array.from({ length: 2000 }, (_, i) => i).join(",")}]}}`,
-    `{"result":{"model":{${Array.from({ length: 2000 }, (_, i) => `"k${i}":${i}`).join(",")}}}}`,
-    '{"result":{"get":"yes"}}',
-  ];
   service.handle("access.abuse.h.>", (q) =>
-    pick(r, 4) === 0 ? q.respondRaw(replies[pick(r, replies.length)] ?? "") : q.access(true, "*"),
+    pick(r, 4) === 0
+      ? q.respondRaw(HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)] ?? "")
+      : q.access(true, "*"),
   );
-  service.handle("get.abuse.h.>", (q) => q.respondRaw(replies[pick(r, replies.length)] ?? ""));
+  service.handle("get.abuse.h.>", (q) =>
+    q.respondRaw(HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)] ?? ""),
+  );
   const c = await TestClient.connect(gw.wsUrl);
   const ids: number[] = [];
   for (let i = 0; i < 1000; i++) ids.push(c.sendRequest(`subscribe.abuse.h.${i}`));
@@ -255,7 +188,7 @@ test("1 000 hostile service replies never crash the gateway", async () => {
       `abuse.h.${pick(r, 1000)}`,
       ["change", "add", "remove", "custom", "delete"][pick(r, 5)] ?? "x",
       undefined,
-      replies[pick(r, replies.length)],
+      HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)],
     );
   }
   await service.flush();

@@ -12,6 +12,8 @@ import { TestClient } from "./ws-client.js";
 
 export interface EnvOptions {
   config?: Partial<Config>;
+  /** Extra nats-server arguments (e.g. `-c <file>`). */
+  natsArgs?: string[];
   unsubscribeDelayMs?: number;
 }
 
@@ -27,7 +29,7 @@ export class TestEnv {
   ) {}
 
   static async start(opts: EnvOptions = {}): Promise<TestEnv> {
-    const nats = await NatsServer.start();
+    const nats = await NatsServer.start({ args: opts.natsArgs ?? [] });
     const config: Config = {
       ...defaultConfig(),
       natsUrl: nats.url,

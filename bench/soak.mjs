@@ -1,0 +1,161 @@
+// Soak run for resgate-ts: the gateway process under sustained abuse, with its memory,
+// sockets and descriptors sampled. Bounded in time, loopback only.
+//
+//   npm run soak             # 100 000 fuzzed frames, 20 000 churn cycles, 60 s storm
+//   npm run soak -- --quick  # a short version (about 20 s)
+//
+// Uses the compiled test support of packages/gateway (run `npm run build` first; the
+// npm script does). Prints a table and writes bench/out/soak.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { join } from "node:path";
+
+const support = join(import.meta.dirname, "..", "packages", "gateway", "dist", "test", "support");
+const { GatewayProcess } = await import(join(support, "gateway-process.js"));
+const { NatsServer } = await import(join(support, "nats-server.js"));
+const { ScriptedService } = await import(join(support, "service.js"));
+const { TestClient } = await import(join(support, "ws-client.js"));
+const { fuzzFrame, HOSTILE_REPLIES } = await import(join(support, "fuzz.js"));
+const { rng, pick } = await import(join(support, "random.js"));
+
+const quick = process.argv.includes("--quick");
+const FRAMES = quick ? 10_000 : 100_000;
+const CHURN = quick ? 2_000 : 20_000;
+const STORM_MS = quick ? 10_000 : 60_000;
+
+const nats = await NatsServer.start();
+const gw = await GatewayProcess.start(nats.url);
+const service = await ScriptedService.connect(nats.url);
+service.handle("access.soak.>", (r) => r.access(true, "*"));
+service.handle("get.soak.model", (r) => r.model({ n: 1 }));
+
+const MB = 1024 * 1024;
+let peak = 0;
+const sampler = setInterval(() => {
+  try {
+    peak = Math.max(peak, gw.rss());
+  } catch {
+    /* the process is gone; reported below */
+  }
+}, 100);
+
+const rows = [];
+async function phase(name, ops, fn) {
+  peak = gw.rss();
+  const start = Date.now();
+  await fn();
+  const seconds = (Date.now() - start) / 1000;
+  await new Promise((r) => setTimeout(r, 7000)); // past the 5 s cache eviction delay
+  rows.push({
+    phase: name,
+    ops,
+    seconds: Number(seconds.toFixed(1)),
+    peakRssMB: Number((peak / MB).toFixed(1)),
+    afterRssMB: Number((gw.rss() / MB).toFixed(1)),
+    closeWait: gw.socketsInState("08"),
+    fds: gw.fdCount(),
+    alive: gw.child.exitCode === null,
+  });
+}
+
+await new Promise((r) => setTimeout(r, 500));
+rows.push({
+  phase: "idle",
+  ops: 0,
+  seconds: 0,
+  peakRssMB: Number((gw.rss() / MB).toFixed(1)),
+  afterRssMB: Number((gw.rss() / MB).toFixed(1)),
+  closeWait: gw.socketsInState("08"),
+  fds: gw.fdCount(),
+  alive: true,
+});
+
+await phase("fuzzed frames", FRAMES, async () => {
+  const r = rng(1);
+  let c = await TestClient.connect(gw.wsUrl);
+  for (let n = 0; n < FRAMES; n++) {
+    if (c.ws.readyState !== 1) c = await TestClient.connect(gw.wsUrl);
+    const f = fuzzFrame(r, n);
+    c.send(f.data, f.binary);
+    if (n % 200 === 0) await new Promise((res) => setImmediate(res));
+  }
+  c.close();
+});
+
+await phase("connect/disconnect churn", CHURN, async () => {
+  for (let i = 0; i < CHURN; i++) {
+    const how = i % 3;
+    if (how === 2) {
+      await new Promise((resolve) => {
+        const s = tcpConnect({ host: "127.0.0.1", port: gw.port }, () =>
+          s.write(
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          ),
+        );
+        s.once("data", () => s.end());
+        s.once("close", resolve);
+        s.once("error", resolve);
+      });
+      continue;
+    }
+    const c = await TestClient.connect(gw.wsUrl);
+    await c.request("subscribe.soak.model");
+    if (how === 0) {
+      c.close();
+      await c.closed;
+    } else {
+      c.ws.terminate();
+    }
+  }
+});
+
+let stormOps = 0;
+await phase("hostile service storm", 0, async () => {
+  const r = rng(2);
+  service.handle("get.soak.h.>", (q) =>
+    q.respondRaw(HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)]),
+  );
+  const big = JSON.stringify({ values: { blob: "x".repeat(512 * 1024) } });
+  const clients = [];
+  for (let i = 0; i < 20; i++) clients.push(await TestClient.connect(gw.wsUrl));
+  const deadline = Date.now() + STORM_MS;
+  let ops = 0;
+  // Every client keeps 50 subscribes out while the service sends hostile events.
+  await Promise.all(
+    clients.map(async (c) => {
+      while (Date.now() < deadline) {
+        const ids = [];
+        for (let k = 0; k < 50; k++) ids.push(c.sendRequest(`subscribe.soak.h.${pick(r, 5000)}`));
+        for (let k = 0; k < 20; k++) {
+          const payload = k % 5 === 0 ? big : HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)];
+          service.event(
+            `soak.h.${pick(r, 5000)}`,
+            ["change", "add", "custom"][pick(r, 3)],
+            undefined,
+            payload,
+          );
+        }
+        for (const id of ids) await c.response(id, 10_000).catch(() => undefined);
+        ops += 70;
+      }
+    }),
+  );
+  for (const c of clients) c.close();
+  stormOps = ops;
+});
+rows[rows.length - 1].ops = stormOps;
+
+clearInterval(sampler);
+await service.close();
+const code = await gw.stop();
+await nats.stop();
+
+console.log(`\nresgate-ts soak (${quick ? "quick" : "full"}), ${new Date().toISOString()}\n`);
+console.table(rows);
+console.log(`gateway exit code after SIGTERM: ${code}`);
+mkdirSync(join(import.meta.dirname, "out"), { recursive: true });
+writeFileSync(
+  join(import.meta.dirname, "out", "soak.json"),
+  JSON.stringify({ quick, rows, exitCode: code }, null, 2),
+);
