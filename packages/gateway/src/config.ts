@@ -132,11 +132,29 @@ for (const f of FLAGS) for (const n of f.names) BY_NAME.set(n, f);
 /** Flags as given, by their first (short) name; list flags collect every value. */
 export type ParsedFlags = Map<string, string | number | boolean | string[]>;
 
-function parseInt10(flag: string, v: string): number {
-  if (!/^[+-]?\d+$/.test(v)) {
+/**
+ * Reads an integer as Go's strconv.ParseInt(s, 0, 64) does: an optional sign, then
+ * decimal, `0x` hex, `0o`/leading-0 octal or `0b` binary, with `_` between digits
+ * allowed after a prefix.
+ */
+export function parseGoInt(flag: string, v: string): number {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9]*)$/.exec(v);
+  if (!m) throw new ConfigError(`invalid value "${v}" for flag -${flag}: parse error`);
+  const sign = m[1] === "-" ? -1 : 1;
+  let digits = m[2] ?? "0";
+  if (digits.includes("_") && !/^0[xXoObB]?/.test(digits)) {
     throw new ConfigError(`invalid value "${v}" for flag -${flag}: parse error`);
   }
-  return Number(v);
+  digits = digits.replaceAll("_", "");
+  let n: number;
+  if (/^0[xX]/.test(digits)) n = parseInt(digits.slice(2), 16);
+  else if (/^0[oO]/.test(digits)) n = parseInt(digits.slice(2), 8);
+  else if (/^0[bB]/.test(digits)) n = parseInt(digits.slice(2), 2);
+  else if (digits.length > 1 && digits.startsWith("0")) n = parseInt(digits.slice(1), 8);
+  else n = parseInt(digits, 10);
+  if (!Number.isFinite(n))
+    throw new ConfigError(`invalid value "${v}" for flag -${flag}: parse error`);
+  return sign * n;
 }
 
 /** Parses arguments the way Go's flag package does; parsing stops at the first non-flag. */
@@ -167,7 +185,7 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
       if (i + 1 >= args.length) throw new ConfigError(`flag needs an argument: -${body}`);
       value = args[++i] ?? "";
     }
-    if (spec.kind === "int") out.set(id, parseInt10(body, value));
+    if (spec.kind === "int") out.set(id, parseGoInt(body, value));
     else if (spec.kind === "list") {
       const prev = out.get(id);
       out.set(id, [...(Array.isArray(prev) ? prev : []), value]);

@@ -38,6 +38,9 @@ export const MAX_OUTGOING_BYTES = 32 * 1024 * 1024;
 /** Close code sent to a client that does not read fast enough (1008: policy violation). */
 export const CLOSE_SLOW_CONSUMER = 1008;
 
+/** Time a cut-off slow client gets to read what was queued and the close frame. */
+export const SLOW_CONSUMER_GRACE_MS = 5000;
+
 /** Interval of WebSocket pings; a peer that misses one whole interval is dropped. */
 export const WS_HEARTBEAT_MS = 30_000;
 

@@ -8,7 +8,12 @@ import type { MessageBus } from "./bus/bus.js";
 import { NatsBus } from "./bus/nats-bus.js";
 import { Cache } from "./cache/cache.js";
 import { natsServers, type Config } from "./config.js";
-import { GATEWAY_VERSION, SHUTDOWN_TIMEOUT_MS, UNSUBSCRIBE_DELAY_MS } from "./constants.js";
+import {
+  GATEWAY_VERSION,
+  MAX_OUTGOING_BYTES,
+  SHUTDOWN_TIMEOUT_MS,
+  UNSUBSCRIBE_DELAY_MS,
+} from "./constants.js";
 import { createLogger } from "./log.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
 
@@ -25,6 +30,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** How long unused resources stay cached (default 5 s, as Resgate). */
   unsubscribeDelayMs?: number;
+  /** Bytes queued for one client before it is cut off (default MAX_OUTGOING_BYTES). */
+  maxOutgoingBytes?: number;
 }
 
 export class Gateway {
@@ -74,6 +81,7 @@ export class Gateway {
       wsPath: c.wsPath,
       apiPath: c.apiPath,
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
+      maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
       log: this.log,
       context: { cache: this.cache, log: this.log, referenceThrottle: c.referenceThrottle },
     });
@@ -104,13 +112,15 @@ export class Gateway {
   async stop(): Promise<void> {
     this.log.info("Stopping server...");
     await this.http?.close(SHUTDOWN_TIMEOUT_MS);
-    this.cache?.stop();
+    // The bus first: closing it fails pending requests, whose handlers may still
+    // touch the cache; the cache then clears whatever they scheduled.
     if (this.bus && !this.opts.bus) {
       await Promise.race([
         this.bus.close(),
         new Promise((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS).unref()),
       ]);
     }
+    this.cache?.stop();
     this.log.info("Server stopped");
   }
 }

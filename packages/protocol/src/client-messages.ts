@@ -27,11 +27,21 @@ export function decodeClientRequest(text: string): ClientRequest | undefined {
   }
   if (msg === null || typeof msg !== "object" || Array.isArray(msg)) return undefined;
   const o = msg as Record<string, unknown>;
-  const id = o["id"];
+  const id = member(o, "id");
   if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) return undefined;
-  const method = o["method"] ?? "";
+  const method = member(o, "method") ?? "";
   if (typeof method !== "string") return undefined;
-  return { id, method, params: o["params"] };
+  return { id, method, params: member(o, "params") };
+}
+
+/**
+ * A member of a decoded object, matched as Go's decoder matches struct fields: the
+ * exact name first, otherwise any name that is equal ignoring case.
+ */
+function member(o: Record<string, unknown>, name: string): unknown {
+  if (name in o) return o[name];
+  for (const k of Object.keys(o)) if (k.toLowerCase() === name) return o[k];
+  return undefined;
 }
 
 /** `{"result":…,"id":n}`, or `{"id":n}` when there is no result. */

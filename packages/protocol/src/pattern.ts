@@ -38,6 +38,7 @@ export class ResourcePattern {
   /** True when the resource name matches the pattern. */
   matches(name: string): boolean {
     if (!this.hasWild) return name === this.pattern;
+    if (name === "") return false;
     const parts = name.split(".");
     const pp = this.parts;
     for (let i = 0; i < pp.length; i++) {

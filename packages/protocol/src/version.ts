@@ -24,6 +24,9 @@ export function parseProtocolVersion(s: string): number | undefined {
   for (const p of parts) {
     // Mirrors Go's strconv.Atoi: optional sign, then decimal digits only.
     if (!/^[+-]?\d+$/.test(p)) return undefined;
+    // Outside a 64-bit integer, Go's Atoi fails: invalid, not just unsupported.
+    const big = BigInt(p);
+    if (big > 9223372036854775807n || big < -9223372036854775808n) return undefined;
     const n = Number(p);
     if (n >= 1000) return undefined;
     v = v * 1000 + n;

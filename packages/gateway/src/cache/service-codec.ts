@@ -274,7 +274,9 @@ function readIdx(payload: unknown): number {
 
 export function decodeAddEvent(payload: unknown): { idx: number; value: Value } {
   const idx = readIdx(payload);
-  const r = parseValue((payload as Json)["value"] ?? null);
+  // A missing value is not a value (Resgate drops the event); null is.
+  if (!("value" in (payload as Json))) throw internalError("invalid value");
+  const r = parseValue((payload as Json)["value"]);
   if (!r.ok) throw r.error;
   if (!isProperValue(r.value)) throw internalError("invalid value");
   return { idx, value: r.value };

@@ -55,7 +55,8 @@ export class FifoTimer {
       return;
     }
     const delay = Math.max(0, this.head.deadline - Date.now());
-    this.timer = setTimeout(this.expire, delay);
+    // The timer alone never keeps the process alive.
+    this.timer = setTimeout(this.expire, delay).unref();
   }
 
   private readonly expire = (): void => {
@@ -63,6 +64,8 @@ export class FifoTimer {
     while (this.head && (this.head.done || this.head.deadline <= now)) {
       const e = this.head;
       this.head = e.next;
+      // An entry added from inside fire() must not be linked to a removed tail.
+      if (!this.head) this.tail = undefined;
       if (!e.done) {
         e.done = true;
         e.fire();

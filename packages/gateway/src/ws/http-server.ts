@@ -24,6 +24,8 @@ import { WsTransport } from "./ws-transport.js";
 export interface HttpServerOptions {
   wsPath: string;
   apiPath: string;
+  /** Bytes queued for one client before it is cut off as too slow. */
+  maxOutgoingBytes: number;
   /** --wsheadauth: the auth resource and method asked before every upgrade. */
   wsHeaderAuth: { rid: string; method: string } | undefined;
   context: ConnectionContext;
@@ -127,7 +129,10 @@ export class GatewayHttpServer {
     }
     const cid = newCid();
     const log = this.opts.log;
-    const transport = new WsTransport(() => log.warn({ cid }, "slow consumer disconnected"));
+    const transport = new WsTransport(
+      () => log.warn({ cid }, "slow consumer disconnected"),
+      this.opts.maxOutgoingBytes,
+    );
     const conn = new Connection(cid, this.opts.context, transport, requestInfo(req));
     conn.start();
     const auth = this.opts.wsHeaderAuth;

@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from "ws";
 import type { ConnectionTransport } from "../conn/connection.js";
-import { CLOSE_SLOW_CONSUMER, MAX_OUTGOING_BYTES } from "../constants.js";
+import { CLOSE_SLOW_CONSUMER, MAX_OUTGOING_BYTES, SLOW_CONSUMER_GRACE_MS } from "../constants.js";
 
 const SEND_OPTIONS = { binary: false } as const;
 
@@ -13,7 +13,10 @@ export class WsTransport implements ConnectionTransport {
   private cutOff = false;
   private ws: WebSocket | undefined;
 
-  constructor(private readonly onSlowConsumer: () => void) {}
+  constructor(
+    private readonly onSlowConsumer: () => void,
+    private readonly maxOutgoingBytes: number = MAX_OUTGOING_BYTES,
+  ) {}
 
   /** Attaches the socket once the upgrade is done; nothing is sent before. */
   attach(ws: WebSocket): void {
@@ -23,12 +26,14 @@ export class WsTransport implements ConnectionTransport {
   send(frame: string | Buffer): void {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1 || this.cutOff) return;
-    if (ws.bufferedAmount > MAX_OUTGOING_BYTES) {
+    if (ws.bufferedAmount > this.maxOutgoingBytes) {
       // The client does not read: cut it off instead of buffering without bound.
       this.cutOff = true;
       this.onSlowConsumer();
+      // The close frame follows what is already queued; a client that never reads
+      // again is dropped after a grace period. Nothing more is queued meanwhile.
       ws.close(CLOSE_SLOW_CONSUMER, "Slow consumer");
-      setTimeout(() => ws.terminate(), 1000).unref();
+      setTimeout(() => ws.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
       return;
     }
     ws.send(frame, SEND_OPTIONS);

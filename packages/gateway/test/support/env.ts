@@ -12,6 +12,7 @@ import { TestClient } from "./ws-client.js";
 
 export interface EnvOptions {
   config?: Partial<Config>;
+  maxOutgoingBytes?: number;
   /** Extra nats-server arguments (e.g. `-c <file>`). */
   natsArgs?: string[];
   unsubscribeDelayMs?: number;
@@ -42,6 +43,7 @@ export class TestEnv {
     const gateway = new Gateway(config, {
       logger,
       unsubscribeDelayMs: opts.unsubscribeDelayMs ?? 5000,
+      ...(opts.maxOutgoingBytes === undefined ? {} : { maxOutgoingBytes: opts.maxOutgoingBytes }),
     });
     // port 0: the OS picks one (validate() is not run for in-process gateways).
     await gateway.start();
