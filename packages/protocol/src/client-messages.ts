@@ -5,52 +5,50 @@
  * @see https://github.com/resgateio/resgate/blob/master/docs/res-client-protocol.md
  */
 import type { ErrorObject } from "./errors.js";
+import { compact, isNull, isValidJson, member, readObject, readString } from "./json-raw.js";
 
 /** A request as decoded from a client frame. */
 export interface ClientRequest {
-  id: number;
+  /** The id exactly as the client wrote it (an unsigned 64-bit integer literal). */
+  id: string;
   method: string;
-  params: unknown;
+  /** The params' JSON text, compacted; undefined when absent. */
+  params: string | undefined;
 }
 
+const MAX_UINT64 = 18446744073709551615n;
+
 /**
- * Decodes a client frame. Returns undefined when the frame gets no reply at all:
- * not a JSON object, or an `id` that is missing or not a non-negative integer
- * (Resgate silently drops such frames).
+ * Decodes a client frame as Resgate does. Returns undefined when the frame gets no
+ * reply at all: not a JSON object (or nested beyond Go's limit), a non-string
+ * method, or an `id` that is missing or not an unsigned 64-bit integer literal.
  */
 export function decodeClientRequest(text: string): ClientRequest | undefined {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
+  if (!isValidJson(text)) return undefined;
+  const o = readObject(text);
+  if (!o) return undefined;
+  const id = member(o, "id");
+  if (id === undefined || !/^(0|[1-9][0-9]*)$/.test(id) || BigInt(id) > MAX_UINT64) {
     return undefined;
   }
-  if (msg === null || typeof msg !== "object" || Array.isArray(msg)) return undefined;
-  const o = msg as Record<string, unknown>;
-  const id = member(o, "id");
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 0) return undefined;
-  const method = member(o, "method") ?? "";
-  if (typeof method !== "string") return undefined;
-  return { id, method, params: member(o, "params") };
-}
-
-/**
- * A member of a decoded object, matched as Go's decoder matches struct fields: the
- * exact name first, otherwise any name that is equal ignoring case.
- */
-function member(o: Record<string, unknown>, name: string): unknown {
-  if (name in o) return o[name];
-  for (const k of Object.keys(o)) if (k.toLowerCase() === name) return o[k];
-  return undefined;
+  const methodRaw = member(o, "method");
+  let method = "";
+  if (!isNull(methodRaw)) {
+    const m = readString(methodRaw);
+    if (m === undefined) return undefined;
+    method = m;
+  }
+  const params = member(o, "params");
+  return { id, method, params: params === undefined ? undefined : compact(params) };
 }
 
 /** `{"result":…,"id":n}`, or `{"id":n}` when there is no result. */
-export function encodeResult(id: number, resultJson: string | undefined): string {
+export function encodeResult(id: string | number, resultJson: string | undefined): string {
   return resultJson === undefined ? `{"id":${id}}` : `{"result":${resultJson},"id":${id}}`;
 }
 
 /** `{"error":{…},"id":n}`. */
-export function encodeError(id: number, err: ErrorObject): string {
+export function encodeError(id: string | number, err: ErrorObject): string {
   return `{"error":${encodeErrorObject(err)},"id":${id}}`;
 }
 

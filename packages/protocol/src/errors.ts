@@ -1,3 +1,5 @@
+import { isNull, member, readObject, readString } from "./json-raw.js";
+
 /**
  * RES error codes and the one error type every layer uses.
  * @see https://github.com/resgateio/resgate/blob/master/docs/res-protocol.md#error-object
@@ -65,6 +67,24 @@ export function toResError(err: unknown): ResError {
   if (err instanceof ResError) return err;
   if (err instanceof Error) return internalError(err.message, err);
   return internalError(String(err), err);
+}
+
+/**
+ * Reads an error object from its raw JSON text (part of a validated document), as
+ * Go decodes it: code and message must be strings (or null), names match ignoring
+ * case. Undefined when it is not a usable error object.
+ */
+export function parseRawErrorObject(raw: string): ResError | undefined {
+  const o = readObject(raw);
+  if (!o) return undefined;
+  const code = member(o, "code");
+  const message = member(o, "message");
+  const data = member(o, "data");
+  const text = (r: string | undefined) => (isNull(r) ? "" : readString(r));
+  const c = text(code);
+  const m = text(message);
+  if (c === undefined || m === undefined) return undefined;
+  return new ResError(c, m, isNull(data) ? undefined : (JSON.parse(data) as unknown));
 }
 
 /**

@@ -4,6 +4,7 @@ export {
   ResError,
   internalError,
   parseErrorObject,
+  parseRawErrorObject,
   toResError,
   type ErrorObject,
 } from "./errors.js";
@@ -15,6 +16,7 @@ export {
   isProperValue,
   legacyValueJson,
   needsLegacyEncoding,
+  parseRawValue,
   parseValue,
   valueEquals,
   type Value,
@@ -29,3 +31,16 @@ export {
   encodeResult,
   type ClientRequest,
 } from "./client-messages.js";
+export {
+  MAX_JSON_DEPTH,
+  compact,
+  firstChar,
+  isNull,
+  isValidJson,
+  maxDepth,
+  member,
+  readArray,
+  readInt,
+  readObject,
+  readString,
+} from "./json-raw.js";

@@ -4,6 +4,7 @@
  * @see https://github.com/resgateio/resgate/blob/master/docs/res-protocol.md#values
  */
 import { internalError, type ResError } from "./errors.js";
+import { compact, firstChar, isNull, member, readObject, readString } from "./json-raw.js";
 import { isValidRid } from "./rid.js";
 
 export const ValueType = {
@@ -82,6 +83,48 @@ export function parseValue(v: unknown): ValueResult {
     // A data value wrapping a primitive is just that primitive.
     if (data === null || typeof data !== "object") return primitive(JSON.stringify(data));
     return { ok: true, value: { type: ValueType.data, json: JSON.stringify(o), rid: "" } };
+  }
+  return fail("nested json object must be wrapped as a data value");
+}
+
+/**
+ * Parses a value from its raw JSON text (part of an already validated document),
+ * as Resgate's codec does: the value keeps the exact text the service sent
+ * (compacted), so numbers and strings pass through byte for byte.
+ */
+export function parseRawValue(raw: string): ValueResult {
+  const c = firstChar(raw);
+  if (c === "[") return fail("nested json array must be wrapped as a data value");
+  if (c !== "{") return primitive(compact(raw));
+  const o = readObject(raw) ?? new Map<string, string>();
+  const ridRaw = member(o, "rid");
+  const actionRaw = member(o, "action");
+  const dataRaw = member(o, "data");
+  if (!isNull(ridRaw)) {
+    const rid = readString(ridRaw);
+    if (rid === undefined) return fail("resource reference rid must be a string");
+    if (rid === "") return fail('resource references requires a non-empty "rid" value');
+    if (!isNull(actionRaw) || dataRaw !== undefined) return fail("ambiguous value type");
+    if (!isValidRid(rid, true)) return fail(`resource reference rid "${rid}" is invalid`);
+    const softRaw = member(o, "soft");
+    if (softRaw !== undefined && softRaw !== "null" && softRaw !== "true" && softRaw !== "false") {
+      return fail("soft flag must be a boolean");
+    }
+    const type = softRaw === "true" ? ValueType.softReference : ValueType.reference;
+    return { ok: true, value: { type, json: compact(raw), rid } };
+  }
+  if (!isNull(actionRaw)) {
+    if (dataRaw !== undefined) return fail("ambiguous value type");
+    const action = readString(actionRaw);
+    if (action === undefined) return fail("action must be a string");
+    if (action !== "delete") return fail(`unknown action ${JSON.stringify(action)}`);
+    return { ok: true, value: DELETE_VALUE };
+  }
+  if (dataRaw !== undefined) {
+    // A data value wrapping a primitive is just that primitive.
+    const d = firstChar(dataRaw);
+    if (d !== "{" && d !== "[") return primitive(compact(dataRaw));
+    return { ok: true, value: { type: ValueType.data, json: compact(raw), rid: "" } };
   }
   return fail("nested json object must be wrapped as a data value");
 }

@@ -3,12 +3,24 @@
  * the plain resource, its query resources, and the query forms normalized into
  * them. Work on it runs one callback at a time, in order, on its own queue.
  */
-import { ErrorCode, toResError, type ResError } from "@resgate-ts/protocol";
+import {
+  ErrorCode,
+  compact,
+  internalError,
+  isNull,
+  member,
+  parseRawErrorObject,
+  readArray,
+  readObject,
+  readString,
+  toResError,
+  type ResError,
+} from "@resgate-ts/protocol";
 import type { BusSubscription } from "../bus/bus.js";
 import type { TimerEntry } from "../util/fifo-timer.js";
 import type { Cache } from "./cache.js";
 import { CachedResource, ResourceState } from "./resource.js";
-import { decodeGetResponse, parseJson, readResourceValues } from "./service-codec.js";
+import { jsonText, parseJson, readResourceValues } from "./service-codec.js";
 import type { Throttle } from "./throttle.js";
 import { newResourceEvent, type Subscriber } from "./types.js";
 
@@ -111,10 +123,10 @@ export class EventSubscription {
         this.handleQueryEvent(data);
         return;
       }
-      let payload: unknown = null;
+      let payload = "null";
       if (data.length > 0) {
         try {
-          payload = parseJson(data);
+          payload = compact(jsonText(data));
         } catch {
           this.cache.log.error({ rid: this.name, event }, "malformed event payload");
           return;
@@ -182,22 +194,20 @@ export class EventSubscription {
   }
 
   private applyQueryReply(rs: CachedResource, data: Uint8Array): void {
-    let result: Record<string, unknown>;
+    let result: Map<string, string>;
     try {
-      const v = parseJson(data);
-      if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("not an object");
-      const o = v as Record<string, unknown>;
-      if (o["error"] !== undefined && o["error"] !== null) {
-        // Reuse the get decoder's error handling for the error object.
-        decodeGetResponse(data);
-      }
-      const r = o["result"];
-      if (r === null || typeof r !== "object" || Array.isArray(r))
-        throw new Error("missing result");
-      result = r as Record<string, unknown>;
+      const reply = readObject(jsonText(data));
+      if (!reply) throw internalError("reply is not a JSON object");
+      const e = member(reply, "error");
+      if (!isNull(e)) throw parseRawErrorObject(e) ?? internalError("invalid error object");
+      const r = member(reply, "result");
+      const o = isNull(r) ? undefined : readObject(r);
+      if (!o) throw internalError("response missing result");
+      result = o;
     } catch (e) {
       const err: ResError = toResError(e);
-      if (err.code === ErrorCode.notFound) rs.handleEvent(newResourceEvent("delete", null));
+      // A query resource that is gone is deleted; other errors are only logged.
+      if (err.code === ErrorCode.notFound) rs.handleEvent(newResourceEvent("delete", "null"));
       else
         this.cache.log.error(
           { rid: this.name, query: rs.query, err: err.message },
@@ -205,14 +215,15 @@ export class EventSubscription {
         );
       return;
     }
-    const events = result["events"];
-    if (events !== undefined && events !== null) {
-      if (!Array.isArray(events)) return;
-      for (const ev of events as unknown[]) {
-        if (ev === null || typeof ev !== "object") continue;
-        const name = (ev as Record<string, unknown>)["event"];
-        if (typeof name !== "string") continue;
-        rs.handleEvent(newResourceEvent(name, (ev as Record<string, unknown>)["data"] ?? null));
+    const events = member(result, "events");
+    if (!isNull(events)) {
+      for (const raw of readArray(events) ?? []) {
+        const ev = readObject(raw);
+        const name = ev ? member(ev, "event") : undefined;
+        const event = name === undefined ? undefined : readString(name);
+        if (!ev || event === undefined) continue;
+        const payload = member(ev, "data");
+        rs.handleEvent(newResourceEvent(event, payload === undefined ? "null" : compact(payload)));
       }
       return;
     }

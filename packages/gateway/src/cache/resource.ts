@@ -125,7 +125,7 @@ export class CachedResource {
     if (!this.model) return this.logEventError(r, "change event on collection");
     let props: Map<string, Value>;
     try {
-      props = decodeChangeEvent(r.payload);
+      props = decodeChangeEvent(r.payloadJson);
     } catch (err) {
       return this.logEventError(r, toResError(err).message);
     }
@@ -154,7 +154,7 @@ export class CachedResource {
     if (!this.collection) return this.logEventError(r, "add event on model");
     let add: { idx: number; value: Value };
     try {
-      add = decodeAddEvent(r.payload);
+      add = decodeAddEvent(r.payloadJson);
     } catch (err) {
       return this.logEventError(r, toResError(err).message);
     }
@@ -176,7 +176,7 @@ export class CachedResource {
     if (!this.collection) return this.logEventError(r, "remove event on model");
     let idx: number;
     try {
-      idx = decodeRemoveEvent(r.payload).idx;
+      idx = decodeRemoveEvent(r.payloadJson).idx;
     } catch (err) {
       return this.logEventError(r, toResError(err).message);
     }
@@ -324,7 +324,7 @@ export class CachedResource {
     if (err || !result) {
       // A resource that is gone is deleted; anything else is only logged.
       if (err?.code === ErrorCode.notFound) {
-        this.handleEvent(newResourceEvent("delete", null));
+        this.handleEvent(newResourceEvent("delete", "null"));
       } else {
         this.owner.cache.log.error(
           { rid: this.owner.name, err: err?.message },
@@ -348,8 +348,7 @@ export class CachedResource {
       if (!ov || !valueEquals(ov, v)) changed.set(k, v);
     }
     if (changed.size === 0) return;
-    const json = `{"values":${encodeValueMap(changed, false)}}`;
-    this.handleEvent(newResourceEvent("change", JSON.parse(json), json));
+    this.handleEvent(newResourceEvent("change", `{"values":${encodeValueMap(changed, false)}}`));
   }
 
   /** Sends the remove and add events that turn the cached collection into `values`. */
@@ -358,11 +357,8 @@ export class CachedResource {
     for (const step of collectionDiff(this.collection.values, values)) {
       this.handleEvent(
         step.op === "remove"
-          ? newResourceEvent("remove", { idx: step.idx })
-          : newResourceEvent("add", {
-              idx: step.idx,
-              value: JSON.parse(step.value.json) as unknown,
-            }),
+          ? newResourceEvent("remove", `{"idx":${step.idx}}`)
+          : newResourceEvent("add", `{"idx":${step.idx},"value":${step.value.json}}`),
       );
     }
   }

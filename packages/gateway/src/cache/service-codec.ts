@@ -1,54 +1,68 @@
 /**
  * Encoding of gateway → service requests and decoding of service replies and events
  * (RES-service protocol), with Resgate's validation rules: anything malformed is a
- * `system.internalError`, never a crash.
+ * `system.internalError`, never a crash. Replies are read as raw JSON: values keep
+ * the exact text services sent (see @resgate-ts/protocol json-raw).
  * @see https://github.com/resgateio/resgate/blob/master/docs/res-service-protocol.md
  */
 import {
   ResError,
+  compact,
   internalError,
+  isNull,
   isProperValue,
+  isValidJson,
   isValidRid,
-  parseErrorObject,
-  parseValue,
+  member,
+  parseRawErrorObject,
+  parseRawValue,
+  readArray,
+  readInt,
+  readObject,
+  readString,
   type Value,
 } from "@resgate-ts/protocol";
 import { canonicalHeaderKey } from "../util/http-header.js";
 
 const decoder = new TextDecoder();
 
-type Json = Record<string, unknown>;
+type Members = Map<string, string>;
 
-/** Parses a payload; a parse failure is reported as Resgate's internal error. */
-export function parseJson(data: Uint8Array | string): unknown {
+/**
+ * Validates a payload as one JSON value; the text is returned for raw reading. A
+ * failure is reported as Resgate's internal error.
+ */
+export function jsonText(data: Uint8Array | string): string {
   const text = typeof data === "string" ? data : decoder.decode(data);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw internalError(text.trim() === "" ? "unexpected end of JSON input" : "invalid JSON", err);
+  if (!isValidJson(text)) {
+    throw internalError(text.trim() === "" ? "unexpected end of JSON input" : "invalid JSON");
   }
+  return text;
 }
 
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
+/** Parses a payload into plain JavaScript values (for small structural payloads). */
+export function parseJson(data: Uint8Array | string): unknown {
+  return JSON.parse(jsonText(data)) as unknown;
 }
 
 const errMissingResult = () => internalError("response missing result");
 const errInvalidResponse = () => internalError("invalid service response");
 
-/** Reads the top of a reply: the object itself, and its service error if it has one. */
-function readReply(data: Uint8Array): { reply: Json; error: ResError | undefined } {
-  return readReplyValue(parseJson(data));
+function objectOf(raw: string, what: string): Members {
+  const o = readObject(raw);
+  if (!o) throw internalError(`${what} is not a JSON object`);
+  return o;
 }
 
-function readReplyValue(v: unknown): { reply: Json; error: ResError | undefined } {
-  if (v === null) return { reply: {}, error: undefined };
-  if (!isObject(v)) throw internalError("reply is not a JSON object");
-  const e = v["error"];
-  if (e === undefined || e === null) return { reply: v, error: undefined };
-  const error = parseErrorObject(e);
+/** Reads the top of a reply: its members, and its service error if it has one. */
+function readReply(text: string): { reply: Members; error: ResError | undefined } {
+  if (text.trim() === "null") return { reply: new Map(), error: undefined };
+  const reply = objectOf(text, "reply");
+  const e = member(reply, "error");
+  if (isNull(e)) return { reply, error: undefined };
+  const error = parseRawErrorObject(e);
   if (!error) throw internalError("invalid error object");
-  return { reply: v, error };
+  return { reply, error };
 }
 
 // ---- requests ------------------------------------------------------------------
@@ -91,50 +105,51 @@ export interface GetResult {
   query: string;
 }
 
+function value(raw: string): Value {
+  const r = parseRawValue(raw);
+  if (!r.ok) throw r.error;
+  if (!isProperValue(r.value)) throw errInvalidResponse();
+  return r.value;
+}
+
 /** Parses the `model` or `collection` of a get (or query) result. */
-export function readResourceValues(result: Json): {
+export function readResourceValues(result: Members): {
   model: Map<string, Value> | undefined;
   collection: Value[] | undefined;
 } {
-  const m = result["model"];
-  const c = result["collection"];
+  const m = member(result, "model");
+  const c = member(result, "collection");
   let model: Map<string, Value> | undefined;
   let collection: Value[] | undefined;
-  if (m !== undefined && m !== null) {
-    if (!isObject(m)) throw internalError("model is not a JSON object");
+  if (!isNull(m)) {
     model = new Map();
-    for (const k of Object.keys(m)) {
-      const r = parseValue(m[k]);
-      if (!r.ok) throw r.error;
-      if (!isProperValue(r.value)) throw errInvalidResponse();
-      model.set(k, r.value);
-    }
+    for (const [k, raw] of objectOf(m, "model")) model.set(k, value(raw));
   }
-  if (c !== undefined && c !== null) {
-    if (!Array.isArray(c)) throw internalError("collection is not a JSON array");
-    collection = [];
-    for (const item of c as unknown[]) {
-      const r = parseValue(item);
-      if (!r.ok) throw r.error;
-      if (!isProperValue(r.value)) throw errInvalidResponse();
-      collection.push(r.value);
-    }
+  if (!isNull(c)) {
+    const items = readArray(c);
+    if (!items) throw internalError("collection is not a JSON array");
+    collection = items.map(value);
   }
   if (model && collection) throw errInvalidResponse();
   return { model, collection };
 }
 
+function readResult(reply: Members): Members {
+  const r = member(reply, "result");
+  if (isNull(r)) throw errMissingResult();
+  return objectOf(r, "result");
+}
+
 export function decodeGetResponse(data: Uint8Array): GetResult {
-  const { reply, error } = readReply(data);
+  const { reply, error } = readReply(jsonText(data));
   if (error) throw error;
-  const result = reply["result"];
-  if (result === undefined || result === null) throw errMissingResult();
-  if (!isObject(result)) throw internalError("result is not a JSON object");
-  const q = result["query"] ?? "";
-  if (typeof q !== "string") throw internalError("query is not a string");
+  const result = readResult(reply);
+  const q = member(result, "query");
+  const query = isNull(q) ? "" : readString(q);
+  if (query === undefined) throw internalError("query is not a string");
   const { model, collection } = readResourceValues(result);
   if (!model && !collection) throw errInvalidResponse();
-  return { model, collection, query: q };
+  return { model, collection, query };
 }
 
 // ---- access --------------------------------------------------------------------
@@ -146,16 +161,17 @@ export interface AccessResult {
 }
 
 export function decodeAccessResponse(data: Uint8Array): AccessResult {
-  const { reply, error } = readReply(data);
+  const { reply, error } = readReply(jsonText(data));
+  // The meta object is decoded (and must be well formed) even where it is not used.
+  readMeta(reply);
   if (error) throw error;
-  const result = reply["result"];
-  if (result === undefined || result === null) throw errMissingResult();
-  if (!isObject(result)) throw internalError("result is not a JSON object");
-  const get = result["get"] ?? false;
-  const call = result["call"] ?? "";
-  if (typeof get !== "boolean") throw internalError("get is not a boolean");
-  if (typeof call !== "string") throw internalError("call is not a string");
-  return { get, call };
+  const result = readResult(reply);
+  const g = member(result, "get");
+  const c = member(result, "call");
+  if (!isNull(g) && g !== "true" && g !== "false") throw internalError("get is not a boolean");
+  const call = isNull(c) ? "" : readString(c);
+  if (call === undefined) throw internalError("call is not a string");
+  return { get: g === "true", call };
 }
 
 // ---- call and auth -------------------------------------------------------------
@@ -170,26 +186,28 @@ export interface Meta {
   header: Record<string, string[]> | undefined;
 }
 
-function readMeta(reply: Json): Meta | undefined {
-  const m = reply["meta"];
-  if (m === undefined || m === null) return undefined;
-  if (!isObject(m)) throw internalError("meta is not a JSON object");
-  const status = m["status"] ?? undefined;
-  if (status !== undefined && (typeof status !== "number" || !Number.isInteger(status))) {
-    throw internalError("meta status is not an integer");
+function readMeta(reply: Members): Meta | undefined {
+  const m = member(reply, "meta");
+  if (isNull(m)) return undefined;
+  const o = objectOf(m, "meta");
+  const s = member(o, "status");
+  let status: number | undefined;
+  if (!isNull(s)) {
+    status = readInt(s);
+    if (status === undefined) throw internalError("meta status is not an integer");
   }
-  const h = m["header"] ?? undefined;
+  const h = member(o, "header");
   let header: Record<string, string[]> | undefined;
-  if (h !== undefined) {
-    if (!isObject(h)) throw internalError("meta header is not a JSON object");
+  if (!isNull(h)) {
     header = {};
-    for (const [k, v] of Object.entries(h)) {
-      if (v === null) continue;
-      if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+    for (const [k, raw] of objectOf(h, "meta header")) {
+      if (raw === "null") continue;
+      const values = readArray(raw)?.map(readString);
+      if (!values || values.some((v) => v === undefined)) {
         throw internalError("meta header values must be arrays of strings");
       }
       const key = canonicalHeaderKey(k);
-      header[key] = [...(header[key] ?? []), ...v];
+      header[key] = [...(header[key] ?? []), ...(values as string[])];
     }
   }
   return { status, header };
@@ -218,19 +236,19 @@ export class ServiceError extends ResError {
 
 /** Decodes a call or auth reply; a service error is thrown as a ServiceError. */
 export function decodeCallResponse(data: Uint8Array): CallResult {
-  const v = parseJson(data);
-  const meta = isObject(v) ? readMeta(v) : undefined;
-  const { reply, error } = readReplyValue(v);
+  const { reply, error } = readReply(jsonText(data));
+  const meta = readMeta(reply);
   if (error) throw new ServiceError(error, meta);
-  const resource = reply["resource"];
-  if (resource !== undefined && resource !== null) {
-    if (!isObject(resource)) throw internalError("resource is not a JSON object");
-    const rid = resource["rid"] ?? "";
-    if (typeof rid !== "string" || !isValidRid(rid, true)) throw errInvalidResponse();
+  const resource = member(reply, "resource");
+  if (!isNull(resource)) {
+    const r = member(objectOf(resource, "resource"), "rid");
+    const rid = isNull(r) ? "" : readString(r);
+    if (rid === undefined || !isValidRid(rid, true)) throw errInvalidResponse();
     return { resultJson: undefined, rid, meta };
   }
-  if (!("result" in reply)) throw errMissingResult();
-  return { resultJson: JSON.stringify(reply["result"]), rid: undefined, meta };
+  const result = member(reply, "result");
+  if (result === undefined) throw errMissingResult();
+  return { resultJson: compact(result), rid: undefined, meta };
 }
 
 /** The meta object a service error was sent with. */
@@ -244,79 +262,85 @@ export function metaOf(err: unknown): Meta | undefined {
  * Whether a change event uses the v1.0 format (the values at the top level) rather
  * than `{"values":{…}}`.
  */
-export function isLegacyChangeEvent(payload: unknown): boolean {
-  if (!isObject(payload)) return false;
-  const keys = Object.keys(payload);
-  if (keys.length !== 1 || keys[0] !== "values") return true;
-  return !isObject(payload["values"]);
+export function isLegacyChangeEvent(raw: string): boolean {
+  const o = readObject(raw);
+  if (!o) return false;
+  if (o.size !== 1) return true;
+  const v = o.get("values");
+  return v === undefined || v.charAt(0) !== "{";
 }
 
 /** The changed values of a change event; a delete action marks a removed key. */
-export function decodeChangeEvent(payload: unknown): Map<string, Value> {
-  const source = isLegacyChangeEvent(payload) ? payload : (payload as Json)["values"];
-  if (!isObject(source)) throw internalError("change event values is not an object");
+export function decodeChangeEvent(raw: string): Map<string, Value> {
+  const legacy = isLegacyChangeEvent(raw);
+  const o = readObject(raw);
+  if (!o) throw internalError("change event is not an object");
+  const source = legacy ? o : readObject(member(o, "values") ?? "null");
   const values = new Map<string, Value>();
-  for (const k of Object.keys(source)) {
-    const r = parseValue(source[k]);
+  for (const [k, v] of source ?? []) {
+    const r = parseRawValue(v);
     if (!r.ok) throw r.error;
     values.set(k, r.value);
   }
   return values;
 }
 
-function readIdx(payload: unknown): number {
-  if (!isObject(payload)) throw internalError("event payload is not an object");
-  const idx = payload["idx"] ?? 0;
-  if (typeof idx !== "number" || !Number.isInteger(idx))
-    throw internalError("idx is not an integer");
+function readIdx(raw: string): number {
+  const o = objectOf(raw, "event payload");
+  const i = member(o, "idx");
+  if (isNull(i)) return 0;
+  const idx = readInt(i);
+  if (idx === undefined) throw internalError("idx is not an integer");
   return idx;
 }
 
-export function decodeAddEvent(payload: unknown): { idx: number; value: Value } {
-  const idx = readIdx(payload);
+export function decodeAddEvent(raw: string): { idx: number; value: Value } {
+  const idx = readIdx(raw);
   // A missing value is not a value (Resgate drops the event); null is.
-  if (!("value" in (payload as Json))) throw internalError("invalid value");
-  const r = parseValue((payload as Json)["value"]);
+  const v = member(objectOf(raw, "event payload"), "value");
+  if (v === undefined) throw internalError("invalid value");
+  const r = parseRawValue(v);
   if (!r.ok) throw r.error;
   if (!isProperValue(r.value)) throw internalError("invalid value");
   return { idx, value: r.value };
 }
 
-export function decodeRemoveEvent(payload: unknown): { idx: number } {
-  return { idx: readIdx(payload) };
+export function decodeRemoveEvent(raw: string): { idx: number } {
+  return { idx: readIdx(raw) };
 }
 
 /** A `conn.<cid>.token` event: the new token as JSON text (undefined when absent) and tid. */
 export function decodeTokenEvent(data: Uint8Array): { token: string | undefined; tid: string } {
-  const v = parseJson(data);
-  if (!isObject(v)) throw internalError("token event is not an object");
-  const tid = v["tid"] ?? "";
-  if (typeof tid !== "string") throw internalError("tid is not a string");
-  return { token: "token" in v ? JSON.stringify(v["token"]) : undefined, tid };
+  const o = objectOf(jsonText(data), "token event");
+  const t = member(o, "tid");
+  const tid = isNull(t) ? "" : readString(t);
+  if (tid === undefined) throw internalError("tid is not a string");
+  const token = member(o, "token");
+  return { token: token === undefined ? undefined : compact(token), tid };
 }
 
 /** `system.reset`: resource and access patterns. */
 export function decodeSystemReset(data: Uint8Array): { resources: string[]; access: string[] } {
   if (data.length === 0) return { resources: [], access: [] };
-  const v = parseJson(data);
-  if (!isObject(v)) throw internalError("system reset is not an object");
-  return { resources: stringList(v["resources"]), access: stringList(v["access"]) };
+  const o = objectOf(jsonText(data), "system reset");
+  return { resources: stringList(member(o, "resources")), access: stringList(member(o, "access")) };
 }
 
 /** `system.tokenReset`: token IDs and the subject to send auth requests to. */
 export function decodeSystemTokenReset(data: Uint8Array): { tids: string[]; subject: string } {
   if (data.length === 0) return { tids: [], subject: "" };
-  const v = parseJson(data);
-  if (!isObject(v)) throw internalError("system token reset is not an object");
-  const subject = v["subject"] ?? "";
-  if (typeof subject !== "string") throw internalError("subject is not a string");
-  return { tids: stringList(v["tids"]), subject };
+  const o = objectOf(jsonText(data), "system token reset");
+  const s = member(o, "subject");
+  const subject = isNull(s) ? "" : readString(s);
+  if (subject === undefined) throw internalError("subject is not a string");
+  return { tids: stringList(member(o, "tids")), subject };
 }
 
-function stringList(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
+function stringList(raw: string | undefined): string[] {
+  if (isNull(raw)) return [];
+  const items = readArray(raw)?.map(readString);
+  if (!items || items.some((s) => s === undefined)) {
     throw internalError("expected an array of strings");
   }
-  return v;
+  return items as string[];
 }

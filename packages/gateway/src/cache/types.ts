@@ -27,9 +27,7 @@ export interface TokenResetTarget {
 /** An event on a cached resource, shared by every subscriber of it. */
 export interface ResourceEvent {
   readonly event: string;
-  /** The event's decoded payload (null when the message was empty). */
-  readonly payload: unknown;
-  /** The event's payload as JSON text, passed to clients for events the gateway does not interpret. */
+  /** The event's payload as compact JSON text ("null" when the message was empty), passed to clients for events the gateway does not interpret. */
   readonly payloadJson: string;
   /** The resource version the event applies to; subscribers on another version drop it. */
   version: number;
@@ -46,14 +44,9 @@ export interface ResourceEvent {
   frame: Buffer | undefined;
 }
 
-export function newResourceEvent(
-  event: string,
-  payload: unknown,
-  payloadJson: string = JSON.stringify(payload),
-): ResourceEvent {
+export function newResourceEvent(event: string, payloadJson: string): ResourceEvent {
   return {
     event,
-    payload,
     payloadJson,
     version: 0,
     update: false,

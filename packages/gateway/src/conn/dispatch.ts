@@ -8,8 +8,14 @@ import {
   decodeClientRequest,
   encodeError,
   encodeResult,
+  isNull,
   isValidRid,
   isValidRidPart,
+  member,
+  readInt,
+  readObject,
+  readString,
+  toResError,
   type ResError,
 } from "@resgate-ts/protocol";
 
@@ -28,10 +34,6 @@ export interface RequestHandler {
 export interface Reply {
   result(json: string | undefined): void;
   error(err: ResError): void;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /**
@@ -60,29 +62,36 @@ export function dispatch(
       send(encodeError(id, err));
     },
   };
-  const params = req.params;
-  const method = req.method;
+  try {
+    route(req.method, req.params, handler, reply);
+  } catch (err) {
+    // A bug must not leave a request unanswered (nor its in-flight slot taken).
+    reply.error(toResError(err));
+  }
+  return true;
+}
+
+function route(
+  method: string,
+  params: string | undefined,
+  handler: RequestHandler,
+  reply: Reply,
+): void {
   const dot = method.indexOf(".");
   if (dot < 0) {
     if (method !== "version") {
       reply.error(Errors.invalidRequest());
-      return true;
+      return;
     }
-    let protocol = "";
-    if (params !== undefined && params !== null) {
-      if (!isObject(params)) {
-        reply.error(Errors.invalidParams());
-        return true;
-      }
-      const p = params["protocol"] ?? "";
-      if (typeof p !== "string") {
-        reply.error(Errors.invalidParams());
-        return true;
-      }
-      protocol = p;
+    let protocol: string | undefined = "";
+    if (!isNull(params)) {
+      const o = readObject(params);
+      const p = o && member(o, "protocol");
+      protocol = o === undefined ? undefined : isNull(p) ? "" : readString(p);
     }
-    handler.version(protocol, reply);
-    return true;
+    if (protocol === undefined) reply.error(Errors.invalidParams());
+    else handler.version(protocol, reply);
+    return;
   }
 
   const action = method.slice(0, dot);
@@ -93,15 +102,15 @@ export function dispatch(
     callMethod = last < 0 ? "" : rid.slice(last + 1);
     if (last < 0 || !isValidRidPart(callMethod)) {
       reply.error(Errors.invalidRequest());
-      return true;
+      return;
     }
     rid = rid.slice(0, last);
   }
   if (!isValidRid(rid, true)) {
     reply.error(Errors.invalidRequest());
-    return true;
+    return;
   }
-  const paramsJson = params === undefined ? "null" : JSON.stringify(params);
+  const paramsJson = params ?? "null";
 
   switch (action) {
     case "get":
@@ -111,22 +120,15 @@ export function dispatch(
       handler.subscribe(rid, reply);
       break;
     case "unsubscribe": {
-      let count = 1;
-      if (params !== undefined && params !== null) {
-        if (!isObject(params)) {
-          reply.error(Errors.invalidParams());
-          break;
-        }
-        const c = params["count"];
-        if (c !== undefined && c !== null) {
-          if (typeof c !== "number" || !Number.isInteger(c) || c <= 0) {
-            reply.error(Errors.invalidParams());
-            break;
-          }
-          count = c;
-        }
+      // params null or {} count as one; a count must be a positive integer literal.
+      let count: number | undefined = 1;
+      if (!isNull(params)) {
+        const o = readObject(params);
+        const c = o && member(o, "count");
+        count = o === undefined ? undefined : isNull(c) ? 1 : readInt(c);
       }
-      handler.unsubscribe(rid, count, reply);
+      if (count === undefined || count <= 0) reply.error(Errors.invalidParams());
+      else handler.unsubscribe(rid, count, reply);
       break;
     }
     case "call":
@@ -141,5 +143,4 @@ export function dispatch(
     default:
       reply.error(Errors.invalidRequest());
   }
-  return true;
 }
