@@ -132,16 +132,10 @@ export class EventSubscription {
           return;
         }
       }
-      const ev = () => newResourceEvent(event, payload);
-      if (event === "reaccess") {
-        // Access is per resource name: every query form of it is checked again.
-        for (const rs of this.resources()) rs.handleEvent(ev());
-        return;
-      }
-      // Only the plain resource takes events; a plain name normalized into a query
-      // resource is updated through query events instead.
+      // Only the plain resource takes events (reaccess included, as with Resgate); a
+      // plain name normalized into a query resource is updated through query events.
       if (!this.base || this.base.query !== "") return;
-      this.base.handleEvent(ev());
+      this.base.handleEvent(newResourceEvent(event, payload));
     });
   }
 
@@ -217,6 +211,11 @@ export class EventSubscription {
     }
     const events = member(result, "events");
     if (!isNull(events)) {
+      // Events come alone: with a model or collection beside them the reply is invalid.
+      if (!isNull(member(result, "model")) || !isNull(member(result, "collection"))) {
+        this.cache.log.error({ rid: this.name, query: rs.query }, "invalid query event reply");
+        return;
+      }
       for (const raw of readArray(events) ?? []) {
         const ev = readObject(raw);
         const name = ev ? member(ev, "event") : undefined;

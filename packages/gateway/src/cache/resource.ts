@@ -274,7 +274,7 @@ export class CachedResource {
    * did), the get is retried a few times rather than the resource being dropped.
    */
   resetResource(throttle: Throttle | undefined, attempt = 0): void {
-    if (this.resetting || !this.loaded) return;
+    if (this.resetting) return;
     this.resetting = true;
     const subject = "get." + this.owner.name;
     const payload = encodeGetRequest(this.query);
