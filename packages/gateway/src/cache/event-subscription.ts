@@ -20,7 +20,7 @@ import type { BusSubscription } from "../bus/bus.js";
 import type { TimerEntry } from "../util/fifo-timer.js";
 import type { Cache } from "./cache.js";
 import { CachedResource, ResourceState } from "./resource.js";
-import { jsonText, parseJson, readResourceValues } from "./service-codec.js";
+import { jsonText, readResourceValues } from "./service-codec.js";
 import type { Throttle } from "./throttle.js";
 import { newResourceEvent, type Subscriber } from "./types.js";
 
@@ -154,14 +154,15 @@ export class EventSubscription {
    */
   private handleQueryEvent(data: Uint8Array): void {
     if (this.queries.size === 0) return;
-    let subject: unknown;
+    let subject: string | undefined;
     try {
-      const v = parseJson(data) as Record<string, unknown> | null;
-      subject = v?.["subject"];
+      const o = readObject(jsonText(data));
+      const raw = o && member(o, "subject");
+      subject = isNull(raw) ? "" : readString(raw);
     } catch {
       subject = undefined;
     }
-    if (typeof subject !== "string" || subject === "") {
+    if (subject === undefined || subject === "") {
       this.cache.log.error({ rid: this.name }, "query event without subject");
       return;
     }
