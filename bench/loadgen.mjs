@@ -28,7 +28,8 @@ function onMessage(data) {
     const at = data.indexOf(TS);
     if (at >= 0) {
       let end = at + 5;
-      while (end < data.length && ((data[end] >= 0x30 && data[end] <= 0x39) || data[end] === 0x2e)) end++;
+      while (end < data.length && ((data[end] >= 0x30 && data[end] <= 0x39) || data[end] === 0x2e))
+        end++;
       latencies.push(lastAt - Number(data.toString("latin1", at + 5, end)));
     }
   }
@@ -48,6 +49,10 @@ function open(url) {
 function request(ws, methods) {
   return new Promise((resolve) => {
     let left = methods.length;
+    if (left === 0) {
+      resolve();
+      return;
+    }
     const handler = (data) => {
       if (data[3] === 0x76) return;
       if (--left === 0) {
@@ -94,7 +99,8 @@ process.on("message", async (msg) => {
           let n = 0;
           while (Date.now() < deadline) {
             const methods = [];
-            for (let k = 0; k < msg.inFlight; k++) methods.push(msg.method.replaceAll("{n}", `${c}.${n++}`));
+            for (let k = 0; k < msg.inFlight; k++)
+              methods.push(msg.method.replaceAll("{n}", `${c}.${n++}`));
             await request(ws, methods);
             done += methods.length;
           }

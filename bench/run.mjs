@@ -86,7 +86,9 @@ function rssOf(pid) {
 
 class LoadGens {
   constructor(n) {
-    this.procs = Array.from({ length: n }, () => fork(join(here, "loadgen.mjs"), [], { stdio: "inherit" }));
+    this.procs = Array.from({ length: n }, () =>
+      fork(join(here, "loadgen.mjs"), [], { stdio: "inherit" }),
+    );
   }
   static async start(n) {
     const l = new LoadGens(n);
@@ -124,11 +126,20 @@ class LoadGens {
 // ---- the service side: access and get answers, and the event publisher ------------
 
 const natsPort = await freePort();
-const nats = await startServer("nats-server", process.env.NATS_SERVER ?? "/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(natsPort)], natsPort);
+const nats = await startServer(
+  "nats-server",
+  process.env.NATS_SERVER ?? "/usr/sbin/nats-server",
+  ["-a", "127.0.0.1", "-p", String(natsPort)],
+  natsPort,
+);
 const natsUrl = `nats://127.0.0.1:${natsPort}`;
 const nc = await connect({ servers: natsUrl });
-nc.subscribe("access.bench.>", { callback: (_e, m) => m.respond('{"result":{"get":true,"call":"*"}}') });
-nc.subscribe("get.bench.>", { callback: (_e, m) => m.respond('{"result":{"model":{"name":"bench","n":0}}}') });
+nc.subscribe("access.bench.>", {
+  callback: (_e, m) => m.respond('{"result":{"get":true,"call":"*"}}'),
+});
+nc.subscribe("get.bench.>", {
+  callback: (_e, m) => m.respond('{"result":{"model":{"name":"bench","n":0}}}'),
+});
 await nc.flush();
 
 function eventFrame(rid, payload) {
@@ -168,7 +179,12 @@ async function fanout(target, conns, size) {
     const reports = await lg.all({ type: "report" }, "report");
     const received = reports.reduce((a, r) => a + r.received, 0);
     const end = Math.max(...reports.map((r) => r.lastAt));
-    return { deliveriesPerSec: Math.round(received / ((end - start) / 1000)), complete: finished !== undefined, expected: events * perConn * LOADGENS, received };
+    return {
+      deliveriesPerSec: Math.round(received / ((end - start) / 1000)),
+      complete: finished !== undefined,
+      expected: events * perConn * LOADGENS,
+      received,
+    };
   } finally {
     lg.close();
     await sleep(300);
@@ -208,9 +224,13 @@ async function memory(target, conns) {
   try {
     const subs = Array.from({ length: 10 }, (_, i) => `subscribe.bench.mem.${i}`);
     await lg.connect(url, conns, subs);
-    await sleep(1500);
+    // Idle long enough for V8's memory reducer to collect the set-up garbage.
+    await sleep(quick ? 4000 : 8000);
     const after = rssOf(target.child.pid);
-    return { bytesPerConn: Math.round((after - before) / conns), rssMB: +(after / 1048576).toFixed(1) };
+    return {
+      bytesPerConn: Math.round((after - before) / conns),
+      rssMB: +(after / 1048576).toFixed(1),
+    };
   } finally {
     lg.close();
     await sleep(500);
@@ -222,7 +242,10 @@ async function requests(target, method, seconds) {
   const lg = await LoadGens.start(LOADGENS);
   try {
     await lg.connect(url, 20, []);
-    const replies = await lg.all({ type: "requests", conns: 10, inFlight: 16, ms: seconds * 1000, method }, "requests");
+    const replies = await lg.all(
+      { type: "requests", conns: 10, inFlight: 16, ms: seconds * 1000, method },
+      "requests",
+    );
     return { perSec: Math.round(replies.reduce((a, r) => a + r.done, 0) / seconds) };
   } finally {
     lg.close();
@@ -235,16 +258,33 @@ async function requests(target, method, seconds) {
 async function startTarget(kind) {
   const port = await freePort();
   if (kind === "baseline") {
-    const s = await startServer("bare ws", process.execPath, [join(here, "baseline-ws.mjs"), natsUrl, String(port)], port);
+    const s = await startServer(
+      "bare ws",
+      process.execPath,
+      [join(here, "baseline-ws.mjs"), natsUrl, String(port)],
+      port,
+    );
     return { ...s, baseline: true };
   }
   if (kind === "resgate-ts") {
-    return startServer("resgate-ts", process.execPath, [CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port)], port);
+    return startServer(
+      "resgate-ts",
+      process.execPath,
+      [CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port)],
+      port,
+    );
   }
   if (kind === "resgate-ts x2") {
-    return startServer("resgate-ts --workers 2", process.execPath, [CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port), "--workers", "2"], port);
+    return startServer(
+      "resgate-ts --workers 2",
+      process.execPath,
+      [CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port), "--workers", "2"],
+      port,
+    );
   }
-  const cmd = process.env.GATEWAY_CMD.replaceAll("{nats}", natsUrl).replaceAll("{port}", String(port)).replaceAll("{host}", "127.0.0.1");
+  const cmd = process.env.GATEWAY_CMD.replaceAll("{nats}", natsUrl)
+    .replaceAll("{port}", String(port))
+    .replaceAll("{host}", "127.0.0.1");
   return startServer("GATEWAY_CMD", "/bin/sh", ["-c", "exec " + cmd], port);
 }
 
@@ -263,10 +303,12 @@ for (const kind of kinds) {
     await sleep(500);
     for (const conns of fanoutConns) {
       for (const size of [100, 2000]) {
+        console.error(`  ${kind}: fan-out ${conns} x ${size} B`);
         r[`fanout ${conns / 1000}k x ${size}B`] = await fanout(t, conns, size);
       }
     }
-    r.latency = await latency(t, 1000, quick ? 100 : 200, quick ? 3 : 5);
+    console.error(`  ${kind}: latency, memory, requests`);
+    r.latency = await latency(t, 1000, 20, quick ? 3 : 6);
     r.memory = await memory(t, quick ? 500 : 2000);
     if (!t.baseline) {
       r.subscribeCached = await requests(t, "subscribe.bench.model", quick ? 2 : 5);
@@ -312,7 +354,12 @@ for (const label of ["subscribeCached", "subscribeUncached"]) {
   for (const k of kinds.slice(1)) row[k] = results[k][label].perSec;
   rows.push(row);
 }
-console.log(`\nresgate-ts benchmark (${quick ? "quick" : "full"}), ${new Date().toISOString()}, node ${process.version}\n`);
+console.log(
+  `\nresgate-ts benchmark (${quick ? "quick" : "full"}), ${new Date().toISOString()}, node ${process.version}\n`,
+);
 console.table(rows);
 mkdirSync(join(here, "out"), { recursive: true });
-writeFileSync(join(here, "out", "results.json"), JSON.stringify({ quick, date: new Date().toISOString(), results, rows }, null, 2));
+writeFileSync(
+  join(here, "out", "results.json"),
+  JSON.stringify({ quick, date: new Date().toISOString(), results, rows }, null, 2),
+);

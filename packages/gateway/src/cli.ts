@@ -2,10 +2,13 @@
 /**
  * The resgate-ts command: Resgate's flags, then run until SIGINT/SIGTERM.
  */
+import cluster from "node:cluster";
 import { PROTOCOL_VERSION } from "@resgate-ts/protocol";
 import { ConfigError, USAGE, loadConfig, type LoadedConfig } from "./config.js";
 import { GATEWAY_VERSION } from "./constants.js";
 import { Gateway } from "./gateway.js";
+import { createLogger } from "./log.js";
+import { runPrimary } from "./workers.js";
 
 async function main(): Promise<void> {
   let loaded: LoadedConfig;
@@ -27,6 +30,10 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
+  if (loaded.config.workers > 1 && cluster.isPrimary) {
+    runPrimary(loaded.config.workers, createLogger(loaded.config));
+    return;
+  }
   const gateway = new Gateway(loaded.config);
   let stopping = false;
   const stop = (signal: string) => {

@@ -44,6 +44,8 @@ export interface Config {
   wsCompression: boolean;
   resetThrottle: number;
   referenceThrottle: number;
+  /** Gateway processes sharing the port (resgate-ts only; 1 = no cluster). */
+  workers: number;
 }
 
 export function defaultConfig(): Config {
@@ -74,6 +76,7 @@ export function defaultConfig(): Config {
     wsCompression: false,
     resetThrottle: 0,
     referenceThrottle: 0,
+    workers: 1,
   };
 }
 
@@ -121,6 +124,7 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["natskey"], kind: "string", key: "natsKey", unsupported: true },
   { names: ["natsrootca"], kind: "list", key: "natsRootCAs", unsupported: true },
   { names: ["alloworigin"], kind: "list", key: "allowOrigin", unsupported: true },
+  { names: ["workers"], kind: "int", key: "workers" },
   { names: ["D", "debug"], kind: "bool", key: "debug" },
   { names: ["V", "trace"], kind: "bool", key: "trace" },
   { names: ["DV"], kind: "bool" },
@@ -322,6 +326,9 @@ export function validate(c: Config): void {
     );
     c.requestTimeout *= 1000;
   }
+  if (!Number.isInteger(c.workers) || c.workers < 1 || c.workers > 64) {
+    throw new ConfigError(`invalid workers setting (${c.workers}): must be from 1 to 64`);
+  }
   for (const key of ["resetThrottle", "referenceThrottle"] as const) {
     if (!Number.isInteger(c[key]) || c[key] < 0) {
       throw new ConfigError(
@@ -380,6 +387,7 @@ Server Options:
         --resetthrottle <limit>      Limit on parallel requests sent in response to a system reset
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
+        --workers <n>                Gateway processes sharing the port, one per core (default: 1)
 
 Logging Options:
     -D, --debug                      Enable debugging output
