@@ -2,6 +2,7 @@
  * What the cache needs from the connection layer, and the events it hands to it.
  */
 import type { ResError, Value } from "@resgate-ts/protocol";
+import type { OutgoingFrame } from "../conn/outgoing-frame.js";
 import type { CachedResource } from "./resource.js";
 import type { Throttle } from "./throttle.js";
 
@@ -41,7 +42,7 @@ export interface ResourceEvent {
   oldValues: ReadonlyMap<string, Value> | undefined;
   /** One encoded frame kept for reuse by subscribers that need the same bytes. */
   frameKey: string | undefined;
-  frame: Buffer | undefined;
+  frame: OutgoingFrame | undefined;
 }
 
 export function newResourceEvent(event: string, payloadJson: string): ResourceEvent {

@@ -32,11 +32,12 @@ import { MAX_REQUESTS_IN_FLIGHT, SUBSCRIPTION_COUNT_LIMIT } from "../constants.j
 import { SerialQueue } from "../util/serial-queue.js";
 import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
 import { collect } from "./gc.js";
+import { OutgoingFrame } from "./outgoing-frame.js";
 import { Subscription, type SubscriptionOwner } from "./subscription.js";
 
 /** Where a connection's frames go: a WebSocket, or an HTTP request's short-lived stand-in. */
 export interface ConnectionTransport {
-  send(frame: string | Buffer): void;
+  send(frame: string | OutgoingFrame): void;
   /** Stops or restarts reading client frames (request backpressure). */
   pause(): void;
   resume(): void;
@@ -170,7 +171,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     }
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${data()}}`;
     this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
-    const frame = Buffer.from(enc.encode(text));
+    const frame = new OutgoingFrame(Buffer.from(enc.encode(text)));
     if (ev) {
       ev.frameKey = key;
       ev.frame = frame;

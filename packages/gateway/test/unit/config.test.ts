@@ -150,6 +150,7 @@ describe("loadConfig: defaults", () => {
       wsCompression: false,
       resetThrottle: 0,
       referenceThrottle: 0,
+      workers: 1,
     });
   });
 
