@@ -3,12 +3,29 @@
  * The resgate-ts command: Resgate's flags, then run until SIGINT/SIGTERM.
  */
 import cluster from "node:cluster";
+import { connect } from "node:net";
+import { Broker } from "@resgate-ts/broker";
 import { PROTOCOL_VERSION } from "@resgate-ts/protocol";
 import { ConfigError, USAGE, loadConfig, type LoadedConfig } from "./config.js";
 import { GATEWAY_VERSION } from "./constants.js";
 import { Gateway } from "./gateway.js";
 import { createLogger } from "./log.js";
 import { runPrimary } from "./workers.js";
+
+/** Tells --workers processes where the primary's embedded broker listens. */
+const EMBEDDED_URL_ENV = "RESGATE_TS_EMBEDDED_NATS";
+
+/** Whether something accepts TCP connections on 127.0.0.1:<port>. */
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
 
 async function main(): Promise<void> {
   let loaded: LoadedConfig;
@@ -30,11 +47,29 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
-  if (loaded.config.workers > 1 && cluster.isPrimary) {
-    runPrimary(loaded.config.workers, createLogger(loaded.config));
+  const config = loaded.config;
+  // A worker uses the broker its primary started.
+  const inherited = process.env[EMBEDDED_URL_ENV];
+  if (cluster.isWorker && inherited) config.natsUrl = inherited;
+  const embedded =
+    !(cluster.isWorker && inherited) &&
+    (config.embedded || (!loaded.natsGiven && !(await isListening(4222))));
+
+  if (config.workers > 1 && cluster.isPrimary) {
+    const log = createLogger(config);
+    let env: Record<string, string> = {};
+    if (embedded) {
+      const broker = await Broker.start({
+        host: "127.0.0.1",
+        port: (await isListening(4222)) ? 0 : 4222,
+      });
+      log.info(`Embedded NATS broker listening on ${broker.url} (for development only)`);
+      env = { [EMBEDDED_URL_ENV]: broker.url };
+    }
+    runPrimary(config.workers, log, env);
     return;
   }
-  const gateway = new Gateway(loaded.config);
+  const gateway = new Gateway(config, { embedded });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

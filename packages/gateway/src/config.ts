@@ -46,6 +46,8 @@ export interface Config {
   referenceThrottle: number;
   /** Gateway processes sharing the port (resgate-ts only; 1 = no cluster). */
   workers: number;
+  /** Run the embedded NATS broker in-process (resgate-ts only). */
+  embedded: boolean;
 }
 
 export function defaultConfig(): Config {
@@ -77,6 +79,7 @@ export function defaultConfig(): Config {
     resetThrottle: 0,
     referenceThrottle: 0,
     workers: 1,
+    embedded: false,
   };
 }
 
@@ -125,6 +128,7 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["natsrootca"], kind: "list", key: "natsRootCAs", unsupported: true },
   { names: ["alloworigin"], kind: "list", key: "allowOrigin", unsupported: true },
   { names: ["workers"], kind: "int", key: "workers" },
+  { names: ["embedded"], kind: "bool", key: "embedded" },
   { names: ["D", "debug"], kind: "bool", key: "debug" },
   { names: ["V", "trace"], kind: "bool", key: "trace" },
   { names: ["DV"], kind: "bool" },
@@ -262,6 +266,8 @@ function readConfigFile(path: string, config: Config): boolean {
 
 export interface LoadedConfig {
   config: Config;
+  /** A NATS URL was given (flag or config file); without one the embedded broker may start. */
+  natsGiven: boolean;
   /** -h or -v was given: the CLI prints and exits. */
   help: boolean;
   version: boolean;
@@ -274,6 +280,7 @@ export function loadConfig(args: readonly string[]): LoadedConfig {
   const file = flags.get("c");
   let writeDefaults = false;
   if (typeof file === "string" && file !== "") writeDefaults = readConfigFile(file, config);
+  const fileSetNats = config.natsUrl !== DEFAULT_NATS_URL;
   for (const [id, value] of flags) {
     const spec = BY_NAME.get(id);
     if (!spec?.key) continue;
@@ -295,7 +302,12 @@ export function loadConfig(args: readonly string[]): LoadedConfig {
   if (writeDefaults && typeof file === "string") {
     writeFileSync(file, JSON.stringify(config, null, "\t"), { mode: 0o664 });
   }
-  return { config, help: flags.get("h") === true, version: flags.get("v") === true };
+  return {
+    config,
+    natsGiven: flags.has("n") || fileSetNats,
+    help: flags.get("h") === true,
+    version: flags.get("v") === true,
+  };
 }
 
 /** Checks every value and normalizes paths, with Resgate's messages. */
@@ -388,6 +400,8 @@ Server Options:
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
         --workers <n>                Gateway processes sharing the port, one per core (default: 1)
+        --embedded                   Run the embedded NATS broker (default when no --nats is given
+                                     and nothing listens on 127.0.0.1:4222); development only
 
 Logging Options:
     -D, --debug                      Enable debugging output

@@ -3,6 +3,7 @@
  * on start, the reverse on stop (Resgate's service.go).
  */
 import type { AddressInfo } from "node:net";
+import { Broker } from "@resgate-ts/broker";
 import type { Logger } from "pino";
 import type { MessageBus } from "./bus/bus.js";
 import { NatsBus } from "./bus/nats-bus.js";
@@ -16,6 +17,15 @@ import {
 } from "./constants.js";
 import { createLogger } from "./log.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
+
+/** The embedded broker on NATS' default address, or a free port when that is taken. */
+async function startEmbeddedBroker(): Promise<Broker> {
+  try {
+    return await Broker.start({ host: "127.0.0.1", port: 4222 });
+  } catch {
+    return Broker.start({ host: "127.0.0.1", port: 0 });
+  }
+}
 
 /** "a.b.method" as its resource and method. */
 function splitMethod(s: string | null): { rid: string; method: string } | undefined {
@@ -32,6 +42,12 @@ export interface GatewayOptions {
   unsubscribeDelayMs?: number;
   /** Bytes queued for one client before it is cut off (default MAX_OUTGOING_BYTES). */
   maxOutgoingBytes?: number;
+  /**
+   * Start the embedded broker and connect to it instead of config.natsUrl. It listens
+   * on 127.0.0.1:4222 when that port is free (so that services find it at NATS'
+   * default address), otherwise on a free port; `broker.url` tells which.
+   */
+  embedded?: boolean;
 }
 
 export class Gateway {
@@ -39,6 +55,8 @@ export class Gateway {
   private bus: MessageBus | undefined;
   private cache: Cache | undefined;
   private http: GatewayHttpServer | undefined;
+  /** The embedded broker, when the gateway runs one. */
+  broker: Broker | undefined;
 
   constructor(
     readonly config: Config,
@@ -51,12 +69,20 @@ export class Gateway {
   async start(): Promise<void> {
     const c = this.config;
     this.log.info(`Starting resgate-ts version ${GATEWAY_VERSION}`);
+    let servers = natsServers(c);
+    if (this.opts.embedded) {
+      this.broker = await startEmbeddedBroker();
+      servers = [this.broker.url];
+      this.log.info(
+        `Embedded NATS broker listening on ${this.broker.url} (for development; use nats-server or a NATS cluster in production)`,
+      );
+    }
     if (this.opts.bus) {
       this.bus = this.opts.bus;
     } else {
-      this.log.info(`Connecting to NATS at ${c.natsUrl}`);
+      this.log.info(`Connecting to NATS at ${servers.join(",")}`);
       this.bus = await NatsBus.connect({
-        servers: natsServers(c),
+        servers,
         requestTimeoutMs: c.requestTimeout,
         logger: this.log,
       });
@@ -121,6 +147,7 @@ export class Gateway {
       ]);
     }
     this.cache?.stop();
+    await this.broker?.close();
     this.log.info("Server stopped");
   }
 }

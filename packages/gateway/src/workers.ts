@@ -12,10 +12,10 @@ const RESTART_DELAY_MS = 500;
 /** Time the workers get to stop after SIGTERM/SIGINT before the primary exits anyway. */
 const STOP_TIMEOUT_MS = 10_000;
 
-export function runPrimary(count: number, log: Logger): void {
+export function runPrimary(count: number, log: Logger, env: Record<string, string> = {}): void {
   let stopping = false;
   const fork = () => {
-    const w = cluster.fork();
+    const w = cluster.fork(env);
     log.info({ worker: w.process.pid }, "worker started");
   };
   cluster.on("exit", (worker, code, signal) => {

@@ -6,7 +6,7 @@
 import type { TestContext } from "node:test";
 import { pino } from "pino";
 import { defaultConfig, Gateway, type Config } from "../../src/index.js";
-import { NatsServer } from "./nats-server.js";
+import { EmbeddedNats, NatsServer } from "./nats-server.js";
 import { ScriptedService } from "./service.js";
 import { TestClient } from "./ws-client.js";
 
@@ -24,13 +24,16 @@ export class TestEnv {
   private clients = new Set<TestClient>();
 
   private constructor(
-    readonly nats: NatsServer,
+    readonly nats: NatsServer | EmbeddedNats,
     readonly gateway: Gateway,
     readonly service: ScriptedService,
   ) {}
 
   static async start(opts: EnvOptions = {}): Promise<TestEnv> {
-    const nats = await NatsServer.start({ args: opts.natsArgs ?? [] });
+    const nats =
+      process.env["TEST_BROKER"] === "embedded" && !opts.natsArgs
+        ? await EmbeddedNats.start()
+        : await NatsServer.start({ args: opts.natsArgs ?? [] });
     const config: Config = {
       ...defaultConfig(),
       natsUrl: nats.url,

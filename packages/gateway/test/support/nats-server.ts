@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
+import { Broker } from "@resgate-ts/broker";
 
 export function natsServerBinary(): string | undefined {
   if (process.env["NATS_SERVER"]) return process.env["NATS_SERVER"];
@@ -103,5 +104,36 @@ export class NatsServer {
     const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The embedded broker (@resgate-ts/broker) in place of nats-server: the core
+ * integration suite runs once against each (TEST_BROKER=embedded selects this one).
+ */
+export class EmbeddedNats {
+  private broker: Broker | undefined;
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<EmbeddedNats> {
+    const n = new EmbeddedNats(await freePort());
+    await n.run();
+    return n;
+  }
+
+  /** (Re)starts the broker on the same port. */
+  async run(): Promise<void> {
+    this.broker = await Broker.start({ host: "127.0.0.1", port: this.port });
+  }
+
+  /** Stops the broker, closing every client connection. */
+  async stop(_signal?: NodeJS.Signals): Promise<void> {
+    await this.broker?.close();
+    this.broker = undefined;
   }
 }

@@ -151,6 +151,7 @@ describe("loadConfig: defaults", () => {
       resetThrottle: 0,
       referenceThrottle: 0,
       workers: 1,
+      embedded: false,
     });
   });
 
