@@ -35,6 +35,7 @@ export default defineConfig(
         { considerDefaultExhaustiveForUnions: true },
       ],
       "max-params": ["error", 4],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
   {
