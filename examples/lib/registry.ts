@@ -1,5 +1,6 @@
 /** Every example, by the name `npm run example -- <name>` takes. */
 import { bookCollection } from "../book-collection/service.js";
+import { chatHistory } from "../chat-history/service.js";
 import { editText } from "../edit-text/service.js";
 import { jwtAuthExample } from "../jwt-auth/service.js";
 import type { Example } from "./example.js";
@@ -8,6 +9,7 @@ const factories: ReadonlyMap<string, () => Example> = new Map([
   ["book-collection", () => bookCollection],
   ["edit-text", () => editText],
   ["jwt-auth", () => jwtAuthExample()],
+  ["chat-history", () => chatHistory],
 ]);
 
 export const exampleNames: readonly string[] = [...factories.keys()];
