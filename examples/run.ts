@@ -5,6 +5,7 @@
  * and prints the page to open. Ctrl-C stops everything.
  */
 import { parseArgs } from "node:util";
+import type { Example } from "./lib/example.js";
 import { exampleNames, findExample } from "./lib/registry.js";
 import { startExample, type RunningExample } from "./lib/runner.js";
 
@@ -19,55 +20,78 @@ Options:
   --host <addr>     address to listen on (default 127.0.0.1)
   -h, --help        print this help`;
 
-function fail(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(1);
+interface CommandLine {
+  readonly example: Example;
+  readonly natsUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly webPort: number;
 }
+
+class UsageError extends Error {}
 
 function port(value: string, flag: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n > 65535) fail(`${flag}: not a port: ${value}`);
-  return n;
+  if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new UsageError(`${flag}: not a port: ${value}`);
+  }
+  return Number(value);
 }
 
-let args: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      nats: { type: "string", default: "nats://127.0.0.1:4222" },
-      port: { type: "string", default: "8080" },
-      "web-port": { type: "string", default: "8081" },
-      host: { type: "string", default: "127.0.0.1" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+/** The command line, or undefined for --help. */
+function parseCommandLine(args: string[]): CommandLine | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        nats: { type: "string", default: "nats://127.0.0.1:4222" },
+        port: { type: "string", default: "8080" },
+        "web-port": { type: "string", default: "8081" },
+        host: { type: "string", default: "127.0.0.1" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError("Which example?");
+  if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(" ")}`);
+  const example = findExample(name);
+  if (!example) throw new UsageError(`No example named "${name}"`);
+  return {
+    example,
+    natsUrl: values.nats,
+    host: values.host,
+    port: port(values.port, "--port"),
+    webPort: port(values["web-port"], "--web-port"),
+  };
 }
+
+let cmd: CommandLine | undefined;
 try {
-  args = parse();
+  cmd = parseCommandLine(process.argv.slice(2));
 } catch (err) {
-  fail(err instanceof Error ? err.message : String(err));
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`${err.message}\n\n${USAGE}`);
+  process.exit(1);
 }
-
-if (args.values.help) {
+if (cmd === undefined) {
   console.log(USAGE);
   process.exit(0);
 }
-const [name, ...extra] = args.positionals;
-if (name === undefined) fail("Which example?");
-if (extra.length > 0) fail(`Unexpected arguments: ${extra.join(" ")}`);
-const example = findExample(name);
-if (!example) fail(`No example named "${name}"`);
+const { example, natsUrl } = cmd;
 
-const natsUrl = args.values.nats;
 let running: RunningExample | undefined;
-
-// Ctrl-C: stop everything, then exit. A second Ctrl-C exits at once.
 let stopping = false;
+// Ctrl-C: stop everything, then exit. Before everything is up, or a second time: exit.
 const onSignal = (signal: NodeJS.Signals): void => {
   if (stopping || running === undefined) process.exit(130);
   stopping = true;
-  console.log(`\n${signal}: stopping ${example.name}...`);
+  console.log(`${signal}: stopping ${example.name}...`);
   running.stop().then(
     () => process.exit(0),
     (err: unknown) => {
@@ -79,17 +103,12 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-// The gateway waits for NATS; say so when that takes a while.
+// The gateway waits for NATS to come up; say so when that takes a while.
 const waiting = setTimeout(() => {
   console.log(`Waiting for NATS at ${natsUrl} (is nats-server running?)...`);
 }, 2000);
 try {
-  running = await startExample(example, {
-    natsUrl,
-    host: args.values.host,
-    port: port(args.values.port, "--port"),
-    webPort: port(args.values["web-port"], "--web-port"),
-  });
+  running = await startExample(example, cmd);
 } catch (err) {
   console.error(`${example.name}: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
@@ -97,5 +116,6 @@ try {
   clearTimeout(waiting);
 }
 console.log(
-  `${example.name}: ${example.title}. Open ${running.pageUrl} (gateway ${running.wsUrl}, NATS ${natsUrl}); Ctrl-C to stop.`,
+  `${example.name}: ${example.title}. Open ${running.pageUrl} ` +
+    `(gateway ${running.wsUrl}, NATS ${natsUrl}); Ctrl-C to stop.`,
 );
