@@ -27,9 +27,10 @@ after(async () => {
   assert.deepEqual(env.serviceErrors, []);
 });
 
+/** `v` as a model, held (see getModel). */
 function model(v: unknown): ResModel {
   assert.ok(isResModel(v), `not a model: ${JSON.stringify(v)}`);
-  return v;
+  return v.on();
 }
 
 test("the page server serves the page, resclient and where the gateway is", async () => {
@@ -93,16 +94,18 @@ test("one client adds, edits and deletes books; the other sees it live", async (
   // Setting the same values again changes nothing and sends no event.
   await within(created.set({ title: "Piranesi (2020)", author: "Susanna Clarke" }), 3000, "set");
 
-  // Delete: Bob's collection loses the book.
+  // Delete: Bob's collection loses the book; Alice, subscribed to the book itself by
+  // the resource response, gets its delete event (a custom event for resclient 2.5).
+  const deleted = new EventLog(created, "delete");
   assert.equal(await within(books.call("delete", { id: 4 }), 3000, "call delete"), null);
   assert.deepEqual(await removes.next(), { item: bobsCopy, idx: 3 });
   assert.equal(bobBooks.length, 3);
+  await deleted.next();
   assert.equal(changes.pending, 0);
-  assert.equal((await resError(alice.get("library.book.4"))).code, "system.notFound");
+  const carol = await env.client();
+  assert.equal((await resError(carol.get("library.book.4"))).code, "system.notFound");
 
-  adds.stop();
-  removes.stop();
-  changes.stop();
+  for (const log of [adds, removes, changes, deleted]) log.stop();
 });
 
 test("invalid parameters are answered with system.invalidParams", async () => {

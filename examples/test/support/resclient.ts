@@ -14,9 +14,12 @@ export type ResEventHandler = (data: unknown) => void;
 
 interface ResResource {
   getResourceId(): string;
-  /** Listening to a resource keeps it subscribed; `unsubscribe` fires when the gateway drops it. */
-  on(events: string | null, handler: ResEventHandler): this;
-  off(events: string | null, handler: ResEventHandler): this;
+  /**
+   * Listening to a resource keeps it subscribed (without arguments: listens to nothing,
+   * but holds it); `unsubscribe` fires when the gateway drops it.
+   */
+  on(events?: string | null, handler?: ResEventHandler): this;
+  off(events?: string | null, handler?: ResEventHandler): this;
   toJSON(): unknown;
 }
 
@@ -89,16 +92,21 @@ export function createClient(wsUrl: string, opts: ResClientOptions = {}): ResCli
   });
 }
 
+/**
+ * Gets a model and holds it, as a page showing it would: resclient unsubscribes a
+ * resource nobody listens to (after `unsubscribeDelay`), and drops it from its cache.
+ */
 export async function getModel(client: ResClient, rid: string): Promise<ResModel> {
   const m = await within(client.get(rid), 3000, `get ${rid}`);
   if (!isResModel(m)) throw new Error(`${rid} is not a model`);
-  return m;
+  return m.on();
 }
 
+/** Gets a collection and holds it (see getModel). */
 export async function getCollection(client: ResClient, rid: string): Promise<ResCollection> {
   const c = await within(client.get(rid), 3000, `get ${rid}`);
   if (!isResCollection(c)) throw new Error(`${rid} is not a collection`);
-  return c;
+  return c.on();
 }
 
 /** The RES error a request fails with (within 3 s); throws when it succeeds. */
