@@ -1,4 +1,5 @@
-// Runs every packages/*/dist/test/**/*.test.js with `node --test`.
+// Runs every packages/*/dist/test/**/*.test.js and examples/dist/test/**/*.test.js
+// with `node --test`.
 //
 // Node 20's `node --test <dir>` also runs every .js file under a `test/` directory
 // (helpers, fixtures), and Node 21+ treats arguments as globs instead, so we collect
@@ -23,9 +24,14 @@ function collect(dir) {
   return found;
 }
 
-const files = readdirSync(packagesDir, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => join(packagesDir, entry.name, "dist", "test"))
+const testDirs = [
+  ...readdirSync(packagesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(packagesDir, entry.name, "dist", "test")),
+  join(root, "examples", "dist", "test"),
+];
+
+const files = testDirs
   .filter((dir) => existsSync(dir))
   .flatMap(collect)
   .map((file) => relative(root, file))
