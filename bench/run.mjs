@@ -62,7 +62,7 @@ async function stopServer(s) {
   if (s.child.exitCode !== null) return;
   const exited = new Promise((r) => s.child.once("exit", r));
   s.child.kill("SIGTERM");
-  const t = setTimeout(() => s.child.kill("SIGKILL"), 5000);
+  const t = setTimeout(() => s.child.kill("SIGKILL"), 12_000);
   await exited;
   clearTimeout(t);
 }
@@ -288,7 +288,7 @@ async function startTarget(kind) {
   return startServer("GATEWAY_CMD", "/bin/sh", ["-c", "exec " + cmd], port);
 }
 
-const kinds = ["baseline", "resgate-ts"];
+const kinds = process.argv.includes("--profile") ? ["resgate-ts"] : ["baseline", "resgate-ts"];
 if (process.argv.includes("--workers")) kinds.push("resgate-ts x2");
 if (process.env.GATEWAY_CMD) kinds.push("other");
 
@@ -324,7 +324,7 @@ await stopServer(nats);
 
 // ---- the report ------------------------------------------------------------------
 
-const base = results.baseline;
+const base = results.baseline ?? results["resgate-ts"];
 const rows = [];
 const ratio = (a, b) => (a && b ? +(a / b).toFixed(2) : "n/a");
 for (const key of Object.keys(base).filter((k) => k.startsWith("fanout"))) {

@@ -2,6 +2,7 @@
  * Wires the gateway together and runs its lifecycle: bus → cache → HTTP/WebSocket
  * on start, the reverse on stop (Resgate's service.go).
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Broker } from "@resgate-ts/broker";
 import type { Logger } from "pino";
@@ -48,6 +49,8 @@ export interface GatewayOptions {
    * default address), otherwise on a free port; `broker.url` tells which.
    */
   embedded?: boolean;
+  /** Extra HTTP routes served by the gateway (the demo page); true when answered. */
+  pages?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export class Gateway {
@@ -108,6 +111,7 @@ export class Gateway {
       apiPath: c.apiPath,
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
       maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
+      pages: this.opts.pages,
       log: this.log,
       context: { cache: this.cache, log: this.log, referenceThrottle: c.referenceThrottle },
     });

@@ -26,6 +26,11 @@ export interface HttpServerOptions {
   apiPath: string;
   /** Bytes queued for one client before it is cut off as too slow. */
   maxOutgoingBytes: number;
+  /**
+   * Extra HTTP routes (the demo's web page): called first for plain HTTP requests;
+   * returns true when it answered the request.
+   */
+  pages?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   /** --wsheadauth: the auth resource and method asked before every upgrade. */
   wsHeaderAuth: { rid: string; method: string } | undefined;
   context: ConnectionContext;
@@ -104,6 +109,7 @@ export class GatewayHttpServer {
   }
 
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (this.opts.pages?.(req, res)) return;
     const path = this.pathOf(req);
     if (path === this.opts.wsPath) {
       // A plain request on the WebSocket path, as gorilla/websocket answers it.
