@@ -99,8 +99,12 @@ process.on("message", async (msg) => {
           let n = 0;
           while (Date.now() < deadline) {
             const methods = [];
-            for (let k = 0; k < msg.inFlight; k++)
-              methods.push(msg.method.replaceAll("{n}", `${c}.${n++}`));
+            for (let k = 0; k < msg.inFlight; k++, n++) {
+              // {n}: a new resource every time; {k}: one of 200 resources, cached after first use.
+              methods.push(
+                msg.method.replaceAll("{n}", `${c}.${n}`).replaceAll("{k}", String(n % 200)),
+              );
+            }
             await request(ws, methods);
             done += methods.length;
           }

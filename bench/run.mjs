@@ -16,6 +16,7 @@ import { performance } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
 
 const here = import.meta.dirname;
+mkdirSync(join(here, "out"), { recursive: true });
 const quick = process.argv.includes("--quick");
 const CLI = join(here, "..", "packages", "gateway", "dist", "src", "cli.js");
 const LOADGENS = 2;
@@ -60,11 +61,12 @@ async function startServer(name, cmd, args, port) {
 
 async function stopServer(s) {
   if (s.child.exitCode !== null) return;
-  const exited = new Promise((r) => s.child.once("exit", r));
+  const exited = new Promise((r) => s.child.once("exit", (code, signal) => r(signal ?? code)));
   s.child.kill("SIGTERM");
   const t = setTimeout(() => s.child.kill("SIGKILL"), 12_000);
-  await exited;
+  const how = await exited;
   clearTimeout(t);
+  if (how !== 0) console.error(`  ${s.name} exited with ${how}`);
 }
 
 function rssOf(pid) {
@@ -267,10 +269,14 @@ async function startTarget(kind) {
     return { ...s, baseline: true };
   }
   if (kind === "resgate-ts") {
+    // --profile: a CPU profile of the gateway in bench/out (read it with bench/top-frames.mjs).
+    const prof = process.argv.includes("--profile")
+      ? ["--cpu-prof", "--cpu-prof-dir", join(here, "out")]
+      : [];
     return startServer(
       "resgate-ts",
       process.execPath,
-      [CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port)],
+      [...prof, CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port)],
       port,
     );
   }
@@ -311,7 +317,7 @@ for (const kind of kinds) {
     r.latency = await latency(t, 1000, 20, quick ? 3 : 6);
     r.memory = await memory(t, quick ? 500 : 2000);
     if (!t.baseline) {
-      r.subscribeCached = await requests(t, "subscribe.bench.model", quick ? 2 : 5);
+      r.subscribeCached = await requests(t, "subscribe.bench.c.{k}", quick ? 2 : 5);
       r.subscribeUncached = await requests(t, "subscribe.bench.u.{n}", quick ? 2 : 5);
     }
   } finally {

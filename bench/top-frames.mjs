@@ -18,5 +18,9 @@ const total = [...self.values()].reduce((a, b) => a + b, 0);
 const rows = [...self.entries()]
   .sort((a, b) => b[1] - a[1])
   .slice(0, Number(count))
-  .map(([frame, us]) => ({ frame, ms: Math.round(us / 1000), pct: +((100 * us) / total).toFixed(1) }));
+  .map(([frame, us]) => ({
+    frame,
+    ms: Math.round(us / 1000),
+    pct: +((100 * us) / total).toFixed(1),
+  }));
 console.table(rows);

@@ -39,12 +39,17 @@ export interface ErrorObject {
 
 /** A RES error. Clients only ever see `{code, message, data}`. */
 export class ResError extends Error implements ErrorObject {
-  override readonly name = "ResError";
+  declare readonly name: "ResError";
   readonly code: string;
   readonly data: unknown;
 
   constructor(code: string, message: string, data?: unknown, options?: { cause?: unknown }) {
+    // A RES error is a value sent to clients far more often than a bug to debug:
+    // capturing a stack trace for each would dominate the cost of answering one.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, options);
+    Error.stackTraceLimit = limit;
     this.code = code;
     this.data = data;
   }
@@ -56,6 +61,8 @@ export class ResError extends Error implements ErrorObject {
       : { code: this.code, message: this.message, data: this.data };
   }
 }
+
+Object.defineProperty(ResError.prototype, "name", { value: "ResError" });
 
 /** Builds a `system.internalError` the way Resgate words it: "Internal error: <reason>". */
 export function internalError(reason: string, cause?: unknown): ResError {
