@@ -14,6 +14,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_WS_PATH,
 } from "./constants.js";
+import { parseAllowOrigin } from "./http/cors.js";
 
 /** The gateway's configuration; keys are those of Resgate's JSON config file. */
 export interface Config {
@@ -103,13 +104,13 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["w", "wspath"], kind: "string", key: "wsPath" },
   { names: ["a", "apipath"], kind: "string", key: "apiPath" },
   { names: ["r", "reqtimeout"], kind: "int", key: "requestTimeout" },
-  { names: ["u", "headauth"], kind: "string", key: "headerAuth", unsupported: true },
+  { names: ["u", "headauth"], kind: "string", key: "headerAuth" },
   { names: ["t", "wsheadauth"], kind: "string", key: "wsHeaderAuth" },
   { names: ["m", "metricsport"], kind: "int", key: "metricsPort", unsupported: true },
-  { names: ["apiencoding"], kind: "string", key: "apiEncoding", unsupported: true },
-  { names: ["putmethod"], kind: "string", key: "putMethod", unsupported: true },
-  { names: ["deletemethod"], kind: "string", key: "deleteMethod", unsupported: true },
-  { names: ["patchmethod"], kind: "string", key: "patchMethod", unsupported: true },
+  { names: ["apiencoding"], kind: "string", key: "apiEncoding" },
+  { names: ["putmethod"], kind: "string", key: "putMethod" },
+  { names: ["deletemethod"], kind: "string", key: "deleteMethod" },
+  { names: ["patchmethod"], kind: "string", key: "patchMethod" },
   { names: ["wscompression"], kind: "bool", key: "wsCompression", unsupported: true },
   { names: ["resetthrottle"], kind: "int", key: "resetThrottle" },
   { names: ["referencethrottle"], kind: "int", key: "referenceThrottle" },
@@ -120,7 +121,7 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["natscert"], kind: "string", key: "natsCert", unsupported: true },
   { names: ["natskey"], kind: "string", key: "natsKey", unsupported: true },
   { names: ["natsrootca"], kind: "list", key: "natsRootCAs", unsupported: true },
-  { names: ["alloworigin"], kind: "list", key: "allowOrigin", unsupported: true },
+  { names: ["alloworigin"], kind: "list", key: "allowOrigin" },
   { names: ["D", "debug"], kind: "bool", key: "debug" },
   { names: ["V", "trace"], kind: "bool", key: "trace" },
   { names: ["DV"], kind: "bool" },
@@ -347,9 +348,17 @@ export function validate(c: Config): void {
       throw new ConfigError(`invalid ${key} setting (${value}): must be a valid call method name`);
     }
   }
-  if (c.apiEncoding !== "json" && c.apiEncoding !== "jsonflat") {
+  if (c.apiEncoding === "") c.apiEncoding = "json";
+  if (c.apiEncoding.toLowerCase() !== "json" && c.apiEncoding.toLowerCase() !== "jsonflat") {
     throw new ConfigError(
-      `invalid apiEncoding setting (${c.apiEncoding}): must be json or jsonflat`,
+      `invalid apiEncoding setting (${c.apiEncoding}) - available encodings: json, jsonflat`,
+    );
+  }
+  try {
+    parseAllowOrigin(c.allowOrigin);
+  } catch (err) {
+    throw new ConfigError(
+      `invalid allowOrigin setting (${c.allowOrigin}): ${(err as Error).message}; valid options are *, or a list of semi-colon separated origins`,
     );
   }
   if (c.wsPath === "") c.wsPath = "/";
@@ -376,10 +385,18 @@ Server Options:
     -w, --wspath <path>              WebSocket path for clients (default: /)
     -a, --apipath <path>             Web resource path for clients (default: /api/)
     -r, --reqtimeout <milliseconds>  Timeout duration for NATS requests (default: 3000)
+    -u, --headauth <method>          Resource method for header authentication
     -t, --wsheadauth <method>        Resource method for WebSocket header authentication
+        --apiencoding <type>         Encoding for web resources: json, jsonflat (default: json)
+        --putmethod <methodName>     Call method name mapped to HTTP PUT requests
+        --deletemethod <methodName>  Call method name mapped to HTTP DELETE requests
+        --patchmethod <methodName>   Call method name mapped to HTTP PATCH requests
         --resetthrottle <limit>      Limit on parallel requests sent in response to a system reset
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
+
+Security Options:
+        --alloworigin <origin>       Allowed origin(s): *, or <scheme>://<hostname>[:<port>] (default: *)
 
 Logging Options:
     -D, --debug                      Enable debugging output
@@ -390,7 +407,6 @@ Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
 
-Not supported yet (the gateway refuses to start when given): -u/--headauth,
--m/--metricsport, --apiencoding, --putmethod, --deletemethod, --patchmethod, --wscompression,
---tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca, --alloworigin
+Not supported yet (the gateway refuses to start when given): -m/--metricsport,
+--wscompression, --tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca
 `;

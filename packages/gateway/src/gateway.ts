@@ -14,6 +14,8 @@ import {
   SHUTDOWN_TIMEOUT_MS,
   UNSUBSCRIBE_DELAY_MS,
 } from "./constants.js";
+import { Cors, allowMethods, parseAllowOrigin } from "./http/cors.js";
+import { apiEncoder } from "./http/rest-encoding.js";
 import { createLogger } from "./log.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
 
@@ -80,6 +82,12 @@ export class Gateway {
     this.http = new GatewayHttpServer({
       wsPath: c.wsPath,
       apiPath: c.apiPath,
+      encoder: apiEncoder(c.apiEncoding, c.apiPath),
+      cors: new Cors(parseAllowOrigin(c.allowOrigin), c.headerAuth !== null, allowMethods(c)),
+      rest: {
+        headerAuth: splitMethod(c.headerAuth),
+        methods: { PUT: c.putMethod, DELETE: c.deleteMethod, PATCH: c.patchMethod },
+      },
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
       maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
       log: this.log,

@@ -13,7 +13,9 @@ import {
   decodeSystemReset,
   decodeSystemTokenReset,
   encodeRequest,
+  metaOf,
   type AccessResult,
+  type Meta,
   type RequestFields,
 } from "./service-codec.js";
 import { Throttle } from "./throttle.js";
@@ -28,10 +30,14 @@ export interface CacheOptions {
   resetThrottle: number;
 }
 
-/** The outcome of an access request: the result, or the error that replaced it. */
+/**
+ * The outcome of an access request: the result, or the error that replaced it, and
+ * the reply's meta object (which only HTTP requests act on).
+ */
 export interface Access {
   result: AccessResult | undefined;
   error: ResError | undefined;
+  meta: Meta | undefined;
 }
 
 export class Cache {
@@ -94,14 +100,17 @@ export class Cache {
     });
     this.send(sub.resourceName, "access." + sub.resourceName, payload, (err, data) => {
       if (err) {
-        callback({ result: undefined, error: err });
+        callback({ result: undefined, error: err, meta: undefined });
         return;
       }
+      let access: Access;
       try {
-        callback({ result: decodeAccessResponse(data ?? new Uint8Array()), error: undefined });
+        const { access: result, meta } = decodeAccessResponse(data ?? new Uint8Array());
+        access = { result, error: undefined, meta };
       } catch (e) {
-        callback({ result: undefined, error: toResError(e) });
+        access = { result: undefined, error: toResError(e), meta: metaOf(e) };
       }
+      callback(access);
     });
   }
 

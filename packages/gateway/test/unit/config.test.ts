@@ -279,10 +279,44 @@ describe("loadConfig: flags", () => {
 
   test("--tls is refused, naming the flag", () => refused(["--tls"], "--tls"));
   test("--tls=true is refused, naming the flag", () => refused(["--tls=true"], "--tls"));
-  test("--alloworigin is refused, naming the flag", () =>
-    refused(["--alloworigin", "http://example.com"], "--alloworigin"));
-  test("--alloworigin * is refused too (given at all)", () =>
-    refused(["--alloworigin", "*"], "--alloworigin"));
+
+  test("--alloworigin values are joined with ';' and validated", () => {
+    assert.equal(
+      loadConfig(["--alloworigin", "http://a.com", "--alloworigin", "https://B.io:8443"]).config
+        .allowOrigin,
+      "http://a.com;https://B.io:8443",
+    );
+    assert.equal(loadConfig(["--alloworigin", "*"]).config.allowOrigin, "*");
+    for (const bad of ["*;http://a.com", "a.com", "http://a.com/path", "http://a.com?x=1", ""]) {
+      assert.throws(
+        () => loadConfig(["--alloworigin", bad]),
+        (err: unknown) => err instanceof ConfigError && err.message.includes("allowOrigin"),
+        bad,
+      );
+    }
+  });
+
+  test("--headauth, --apiencoding and the method mappings are read and validated", () => {
+    const c = loadConfig([
+      "-u",
+      "auth.user.login",
+      "--apiencoding",
+      "jsonFlat",
+      "--putmethod",
+      "set",
+      "--deletemethod",
+      "delete",
+      "--patchmethod",
+      "patch",
+    ]).config;
+    assert.equal(c.headerAuth, "auth.user.login");
+    assert.equal(c.apiEncoding, "jsonFlat");
+    assert.deepEqual([c.putMethod, c.deleteMethod, c.patchMethod], ["set", "delete", "patch"]);
+    assert.throws(() => loadConfig(["--headauth", "nodot"]), ConfigError);
+    assert.throws(() => loadConfig(["--apiencoding", "xml"]), ConfigError);
+    assert.throws(() => loadConfig(["--putmethod", "a.b"]), ConfigError);
+    assert.equal(loadConfig(["--putmethod", ""]).config.putMethod, null);
+  });
 
   // Every flag the usage text lists as not supported yet is refused, by its short
   // name too, naming its long name.
@@ -445,10 +479,6 @@ describe("loadConfig: -c config file", () => {
 
   test("unsupported settings in the file are ConfigErrors naming them", () => {
     configError(() => loadConfig(["-c", file({ tls: true })]), /tls/);
-    configError(
-      () => loadConfig(["-c", file({ allowOrigin: "http://example.com" })]),
-      /allowOrigin/,
-    );
     configError(() => loadConfig(["-c", file({ wsCompression: true })]), /wsCompression/);
   });
 
