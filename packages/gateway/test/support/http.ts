@@ -2,6 +2,7 @@
  * HTTP helpers for the API tests: requests with Node's fetch (bounded in time), raw
  * requests over TCP for targets fetch would normalize, and Go-style header views.
  */
+import { request } from "node:http";
 import { connect } from "node:net";
 
 export interface HttpResult {
@@ -33,6 +34,40 @@ export async function http(
   });
   const body = await res.text();
   return { status: res.status, headers: res.headers, body };
+}
+
+/**
+ * Sends a request with node:http, for the statuses fetch will not hand back (407,
+ * which it treats as a network error); the headers come as a fetch Headers object.
+ */
+export function httpNode(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: HttpOptions = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      baseUrl + path,
+      { method, headers: opts.headers ?? {}, timeout: opts.timeoutMs ?? 4000 },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => {
+          const headers = new Headers();
+          const raw = res.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) {
+            headers.append(raw[i] ?? "", raw[i + 1] ?? "");
+          }
+          resolve({ status: res.statusCode ?? 0, headers, body });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
 
 /** Sends raw request bytes and resolves with everything the server sends back until it closes. */
