@@ -152,6 +152,8 @@ export class RestApi {
     }
     readBody(ex.req, (err, text) => {
       if (err) {
+        // The rest of the body is not read: the connection cannot be reused.
+        ex.header["Connection"] = ["close"];
         writeAnswer(ex.res, this.errorAnswer(ex.header, err));
         return;
       }
