@@ -106,7 +106,7 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["r", "reqtimeout"], kind: "int", key: "requestTimeout" },
   { names: ["u", "headauth"], kind: "string", key: "headerAuth" },
   { names: ["t", "wsheadauth"], kind: "string", key: "wsHeaderAuth" },
-  { names: ["m", "metricsport"], kind: "int", key: "metricsPort", unsupported: true },
+  { names: ["m", "metricsport"], kind: "int", key: "metricsPort" },
   { names: ["apiencoding"], kind: "string", key: "apiEncoding" },
   { names: ["putmethod"], kind: "string", key: "putMethod" },
   { names: ["deletemethod"], kind: "string", key: "deleteMethod" },
@@ -387,6 +387,7 @@ Server Options:
     -r, --reqtimeout <milliseconds>  Timeout duration for NATS requests (default: 3000)
     -u, --headauth <method>          Resource method for header authentication
     -t, --wsheadauth <method>        Resource method for WebSocket header authentication
+    -m, --metricsport <port>         HTTP port for OpenMetrics connections (default: disabled)
         --apiencoding <type>         Encoding for web resources: json, jsonflat (default: json)
         --putmethod <methodName>     Call method name mapped to HTTP PUT requests
         --deletemethod <methodName>  Call method name mapped to HTTP DELETE requests
@@ -407,6 +408,6 @@ Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
 
-Not supported yet (the gateway refuses to start when given): -m/--metricsport,
---wscompression, --tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca
+Not supported yet (the gateway refuses to start when given): --wscompression,
+--tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca
 `;

@@ -17,6 +17,8 @@ import {
 import { Cors, allowMethods, parseAllowOrigin } from "./http/cors.js";
 import { apiEncoder } from "./http/rest-encoding.js";
 import { createLogger } from "./log.js";
+import { GatewayMetrics } from "./metrics/metrics.js";
+import { MetricsServer } from "./metrics/server.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
 
 /** "a.b.method" as its resource and method. */
@@ -41,6 +43,8 @@ export class Gateway {
   private bus: MessageBus | undefined;
   private cache: Cache | undefined;
   private http: GatewayHttpServer | undefined;
+  private metrics: GatewayMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
 
   constructor(
     readonly config: Config,
@@ -63,6 +67,12 @@ export class Gateway {
         logger: this.log,
       });
     }
+    if (c.metricsPort !== 0) {
+      this.metrics = new GatewayMetrics();
+      this.metrics.watchBus(this.bus);
+      this.bus = this.metrics.meteredBus(this.bus);
+    }
+    const metrics = this.metrics;
     this.bus.onStatus((status, detail) => {
       if (status === "disconnected") {
         this.log.warn({ server: detail }, "lost NATS connection; clients stay connected");
@@ -77,8 +87,10 @@ export class Gateway {
       log: this.log,
       unsubscribeDelayMs: this.opts.unsubscribeDelayMs ?? UNSUBSCRIBE_DELAY_MS,
       resetThrottle: c.resetThrottle,
+      onFanout: metrics ? (start) => metrics.observeFanout(start) : undefined,
     });
     this.cache.start();
+    metrics?.watchCache(this.cache);
     this.http = new GatewayHttpServer({
       wsPath: c.wsPath,
       apiPath: c.apiPath,
@@ -87,15 +99,27 @@ export class Gateway {
       rest: {
         headerAuth: splitMethod(c.headerAuth),
         methods: { PUT: c.putMethod, DELETE: c.deleteMethod, PATCH: c.patchMethod },
+        count: metrics ? (method) => metrics.countHttp(method) : undefined,
       },
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
       maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
       log: this.log,
-      context: { cache: this.cache, log: this.log, referenceThrottle: c.referenceThrottle },
+      context: {
+        cache: this.cache,
+        log: this.log,
+        referenceThrottle: c.referenceThrottle,
+        metrics,
+      },
     });
     await this.http.listen(c.port, c.addr);
     const addr = this.address();
     this.log.info(`Listening on http://${addr.address}:${addr.port}`);
+    if (metrics) {
+      this.metricsServer = new MetricsServer(metrics, this.log);
+      await this.metricsServer.listen(c.metricsPort, c.addr);
+      const m = this.metricsAddress();
+      this.log.info(`Metrics endpoint listening on http://${m?.address}:${m?.port}/metrics`);
+    }
     this.log.info("Server ready");
   }
 
@@ -104,6 +128,12 @@ export class Gateway {
     const a = this.http?.server.address();
     if (!a || typeof a === "string") throw new Error("gateway is not listening");
     return a;
+  }
+
+  /** The address the metrics server listens on, when metrics are on. */
+  metricsAddress(): AddressInfo | undefined {
+    const a = this.metricsServer?.server.address();
+    return a && typeof a !== "string" ? a : undefined;
   }
 
   /** Number of resource names in the cache (for tests and metrics). */
@@ -120,6 +150,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.log.info("Stopping server...");
     await this.http?.close(SHUTDOWN_TIMEOUT_MS);
+    await this.metricsServer?.close();
     // The bus first: closing it fails pending requests, whose handlers may still
     // touch the cache; the cache then clears whatever they scheduled.
     if (this.bus && !this.opts.bus) {

@@ -24,6 +24,8 @@ import type { Subscriber, TokenResetTarget } from "./types.js";
 export interface CacheOptions {
   bus: MessageBus;
   log: Logger;
+  /** Called when an event has been handed to every subscriber, with its arrival time (performance.now()). */
+  onFanout?: ((startMs: number) => void) | undefined;
   /** Delay before an unused resource is evicted. */
   unsubscribeDelayMs: number;
   /** Most gets and access requests one system.reset may have out at once; 0 for no bound. */
@@ -44,6 +46,7 @@ export class Cache {
   readonly bus: MessageBus;
   readonly log: Logger;
   readonly evictions: FifoTimer;
+  readonly onFanout: ((startMs: number) => void) | undefined;
   private readonly entries = new Map<string, EventSubscription>();
   private readonly conns = new Map<string, TokenResetTarget>();
   private readonly resetThrottle: number;
@@ -53,6 +56,7 @@ export class Cache {
     this.bus = opts.bus;
     this.log = opts.log;
     this.resetThrottle = opts.resetThrottle;
+    this.onFanout = opts.onFanout;
     this.evictions = new FifoTimer(opts.unsubscribeDelayMs);
   }
 
@@ -72,6 +76,13 @@ export class Cache {
   /** Number of resource names cached, for metrics and tests. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Uses of cached resource names by subscriptions and requests in flight (Resgate's cache subscriptions metric). */
+  subscriptionCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.count;
+    return n;
   }
 
   /** Subscribes to a resource, loading it when it is not cached. */

@@ -33,6 +33,7 @@ import {
 import { Throttle } from "../cache/throttle.js";
 import type { ResourceEvent } from "../cache/types.js";
 import { MAX_REQUESTS_IN_FLIGHT, SUBSCRIPTION_COUNT_LIMIT } from "../constants.js";
+import type { GatewayMetrics } from "../metrics/metrics.js";
 import { SerialQueue } from "../util/serial-queue.js";
 import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
 import { collect } from "./gc.js";
@@ -86,6 +87,8 @@ export interface HttpCallResult {
 export interface ConnectionContext {
   cache: Cache;
   log: Logger;
+  /** Counts client requests when metrics are on. */
+  metrics?: GatewayMetrics | undefined;
   /** Most references one subscription may load at once; 0 for no bound. */
   referenceThrottle: number;
 }
@@ -225,6 +228,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   get(rid: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsGet.inc();
     this.withResource(rid, reply, (sub) => {
       reply.result(sub.resources().toJSON());
       sub.releaseResources();
@@ -233,6 +237,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   subscribe(rid: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsSubscribe.inc();
     this.withResource(rid, reply, (sub) => {
       reply.result(sub.resources().toJSON());
       sub.releaseResources();
@@ -278,6 +283,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   unsubscribe(rid: string, count: number, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsUnsubscribe.inc();
     const sub = this.subs.get(rid);
     if (this.disposing || !sub || sub.direct < count) {
       reply.error(Errors.noSubscription());
@@ -288,12 +294,14 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   call(rid: string, method: string, paramsJson: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsCall.inc();
     this.callService(rid, method, paramsJson, (err, result) => {
       this.callAuthReply(err, result, reply);
     });
   }
 
   newResource(rid: string, paramsJson: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsCall.inc();
     this.callService(rid, "new", paramsJson, (err, result) => {
       if (err) {
         reply.error(err);
@@ -308,6 +316,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   auth(rid: string, method: string, paramsJson: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsAuth.inc();
     const { name, query } = splitRid(expandCid(rid, this.cid));
     const payload = this.authRequestPayload({ params: paramsJson, query, isHttp: false });
     this.ctx.cache.send(name, `auth.${name}.${method}`, payload, (err, data) => {

@@ -48,7 +48,7 @@ export interface RestOptions {
   context: ConnectionContext;
   log: Logger;
   /** Counts an API request by HTTP method (GET counts HEAD too). */
-  count?: (method: string) => void;
+  count?: ((method: string) => void) | undefined;
 }
 
 /** What a request's work hands back (Resgate's temporaryConn write callback). */

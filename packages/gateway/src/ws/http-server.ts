@@ -167,10 +167,11 @@ export class GatewayHttpServer {
     }
     const cid = newCid();
     const log = this.opts.log;
-    const transport = new WsTransport(
-      () => log.warn({ cid }, "slow consumer disconnected"),
-      this.opts.maxOutgoingBytes,
-    );
+    const metrics = this.opts.context.metrics;
+    const transport = new WsTransport(() => {
+      log.warn({ cid }, "slow consumer disconnected");
+      metrics?.slowConsumerDisconnects.inc();
+    }, this.opts.maxOutgoingBytes);
     const conn = new Connection(cid, this.opts.context, transport, requestInfo(req));
     conn.start();
     const auth = this.opts.wsHeaderAuth;
@@ -233,6 +234,9 @@ export class GatewayHttpServer {
     const cid = conn.cid;
     const l: Live = { conn, alive: true };
     this.live.set(ws, l);
+    const metrics = this.opts.context.metrics;
+    metrics?.wsConnections.inc();
+    metrics?.wsCurrentConnections.inc();
     log.debug({ cid, remote: req.socket.remoteAddress }, "connected");
 
     ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -250,6 +254,7 @@ export class GatewayHttpServer {
     ws.on("error", (err) => log.debug({ cid, err: err.message }, "websocket error"));
     ws.on("close", () => {
       this.live.delete(ws);
+      metrics?.wsCurrentConnections.dec();
       conn.dispose();
       log.debug({ cid }, "disconnected");
     });
