@@ -111,16 +111,16 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["putmethod"], kind: "string", key: "putMethod" },
   { names: ["deletemethod"], kind: "string", key: "deleteMethod" },
   { names: ["patchmethod"], kind: "string", key: "patchMethod" },
-  { names: ["wscompression"], kind: "bool", key: "wsCompression", unsupported: true },
+  { names: ["wscompression"], kind: "bool", key: "wsCompression" },
   { names: ["resetthrottle"], kind: "int", key: "resetThrottle" },
   { names: ["referencethrottle"], kind: "int", key: "referenceThrottle" },
-  { names: ["tls"], kind: "bool", key: "tls", unsupported: true },
-  { names: ["tlscert"], kind: "string", key: "certFile", unsupported: true },
-  { names: ["tlskey"], kind: "string", key: "keyFile", unsupported: true },
-  { names: ["creds"], kind: "string", key: "natsCreds", unsupported: true },
-  { names: ["natscert"], kind: "string", key: "natsCert", unsupported: true },
-  { names: ["natskey"], kind: "string", key: "natsKey", unsupported: true },
-  { names: ["natsrootca"], kind: "list", key: "natsRootCAs", unsupported: true },
+  { names: ["tls"], kind: "bool", key: "tls" },
+  { names: ["tlscert"], kind: "string", key: "certFile" },
+  { names: ["tlskey"], kind: "string", key: "keyFile" },
+  { names: ["creds"], kind: "string", key: "natsCreds" },
+  { names: ["natscert"], kind: "string", key: "natsCert" },
+  { names: ["natskey"], kind: "string", key: "natsKey" },
+  { names: ["natsrootca"], kind: "list", key: "natsRootCAs" },
   { names: ["alloworigin"], kind: "list", key: "allowOrigin" },
   { names: ["D", "debug"], kind: "bool", key: "debug" },
   { names: ["V", "trace"], kind: "bool", key: "trace" },
@@ -239,9 +239,12 @@ function readConfigFile(path: string, config: Config): boolean {
     throw new ConfigError("Error parsing config file: not a JSON object");
   }
   const defaults = defaultConfig();
+  const byLowerName = new Map(Object.keys(defaults).map((k) => [k.toLowerCase(), k]));
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (!(k in defaults)) continue; // Unknown keys are ignored, as Go's decoder does.
-    const key = k as keyof Config;
+    // Go's decoder matches keys ignoring case and ignores unknown ones (bufferSize).
+    const name = k in defaults ? k : byLowerName.get(k.toLowerCase());
+    if (name === undefined) continue;
+    const key = name as keyof Config;
     const expected = typeof defaults[key];
     const nullable = defaults[key] === null;
     const ok =
@@ -361,6 +364,17 @@ export function validate(c: Config): void {
       `invalid allowOrigin setting (${c.allowOrigin}): ${(err as Error).message}; valid options are *, or a list of semi-colon separated origins`,
     );
   }
+  if (c.tls && (c.certFile === "" || c.keyFile === "")) {
+    throw new ConfigError(
+      `TLS requires a certificate and its key: missing --${c.certFile === "" ? "tlscert" : "tlskey"} file option`,
+    );
+  }
+  if (c.natsCert !== "" && c.natsKey === "") {
+    throw new ConfigError("missing --natskey file option");
+  }
+  if (c.natsKey !== "" && c.natsCert === "") {
+    throw new ConfigError("missing --natscert file option");
+  }
   if (c.wsPath === "") c.wsPath = "/";
   if (!c.wsPath.startsWith("/")) c.wsPath = "/" + c.wsPath;
   if (!c.apiPath.endsWith("/")) c.apiPath += "/";
@@ -392,11 +406,19 @@ Server Options:
         --putmethod <methodName>     Call method name mapped to HTTP PUT requests
         --deletemethod <methodName>  Call method name mapped to HTTP DELETE requests
         --patchmethod <methodName>   Call method name mapped to HTTP PATCH requests
+        --wscompression              Enable WebSocket per message compression
         --resetthrottle <limit>      Limit on parallel requests sent in response to a system reset
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
 
 Security Options:
+        --tls                        Enable TLS for HTTP (default: false)
+        --tlscert <file>             HTTP server certificate file
+        --tlskey <file>              Private key for HTTP server certificate
+        --creds <file>               NATS User Credentials file
+        --natscert <file>            NATS Client certificate file
+        --natskey <file>             NATS Client certificate key file
+        --natsrootca <file>          NATS Root CA file(s)
         --alloworigin <origin>       Allowed origin(s): *, or <scheme>://<hostname>[:<port>] (default: *)
 
 Logging Options:
@@ -407,7 +429,4 @@ Logging Options:
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
-
-Not supported yet (the gateway refuses to start when given): --wscompression,
---tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca
 `;

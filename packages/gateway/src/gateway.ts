@@ -2,7 +2,9 @@
  * Wires the gateway together and runs its lifecycle: bus → cache → HTTP/WebSocket
  * on start, the reverse on stop (Resgate's service.go).
  */
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import type { TlsOptions } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { MessageBus } from "./bus/bus.js";
 import { NatsBus } from "./bus/nats-bus.js";
@@ -20,6 +22,23 @@ import { createLogger } from "./log.js";
 import { GatewayMetrics } from "./metrics/metrics.js";
 import { MetricsServer } from "./metrics/server.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
+
+/**
+ * TLS options towards NATS: --natscert/--natskey as a client certificate, and every
+ * --natsrootca file as a trusted root. Undefined when none is set.
+ */
+function natsTls(c: Config): TlsOptions | undefined {
+  if (c.natsCert === "" && c.natsRootCAs.length === 0) return undefined;
+  const tls: TlsOptions = {};
+  if (c.natsCert !== "") {
+    tls.certFile = c.natsCert;
+    tls.keyFile = c.natsKey;
+  }
+  if (c.natsRootCAs.length > 0) {
+    tls.ca = c.natsRootCAs.map((f) => readFileSync(f, "utf8")).join("\n");
+  }
+  return tls;
+}
 
 /** "a.b.method" as its resource and method. */
 function splitMethod(s: string | null): { rid: string; method: string } | undefined {
@@ -65,6 +84,8 @@ export class Gateway {
         servers: natsServers(c),
         requestTimeoutMs: c.requestTimeout,
         logger: this.log,
+        creds: c.natsCreds === "" ? undefined : readFileSync(c.natsCreds),
+        tls: natsTls(c),
       });
     }
     if (c.metricsPort !== 0) {
@@ -91,7 +112,12 @@ export class Gateway {
     });
     this.cache.start();
     metrics?.watchCache(this.cache);
+    const tls = c.tls
+      ? { cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) }
+      : undefined;
     this.http = new GatewayHttpServer({
+      tls,
+      wsCompression: c.wsCompression,
       wsPath: c.wsPath,
       apiPath: c.apiPath,
       encoder: apiEncoder(c.apiEncoding, c.apiPath),
@@ -113,12 +139,13 @@ export class Gateway {
     });
     await this.http.listen(c.port, c.addr);
     const addr = this.address();
-    this.log.info(`Listening on http://${addr.address}:${addr.port}`);
+    const scheme = tls ? "https" : "http";
+    this.log.info(`Listening on ${scheme}://${addr.address}:${addr.port}`);
     if (metrics) {
-      this.metricsServer = new MetricsServer(metrics, this.log);
+      this.metricsServer = new MetricsServer(metrics, this.log, tls);
       await this.metricsServer.listen(c.metricsPort, c.addr);
       const m = this.metricsAddress();
-      this.log.info(`Metrics endpoint listening on http://${m?.address}:${m?.port}/metrics`);
+      this.log.info(`Metrics endpoint listening on ${scheme}://${m?.address}:${m?.port}/metrics`);
     }
     this.log.info("Server ready");
   }

@@ -3,6 +3,7 @@
  * plain HTTP answers elsewhere (Resgate's httpServer.go and wsHandler.go).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -20,6 +21,10 @@ import { requestInfo } from "./request-info.js";
 import { WsTransport } from "./ws-transport.js";
 
 export interface HttpServerOptions {
+  /** Certificate and key (PEM) to serve HTTPS and WSS with (--tls). */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Negotiate permessage-deflate with clients that offer it (--wscompression). */
+  wsCompression: boolean;
   wsPath: string;
   apiPath: string;
   encoder: ApiEncoder;
@@ -59,7 +64,8 @@ export class GatewayHttpServer {
       context: opts.context,
       log: opts.log,
     });
-    this.server = createServer((req, res) => this.handleHttp(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handleHttp(req, res);
+    this.server = opts.tls ? createHttpsServer(opts.tls, handler) : createServer(handler);
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.handleUpgrade(req, socket, head),
     );
@@ -71,7 +77,11 @@ export class GatewayHttpServer {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_CLIENT_FRAME_BYTES,
-      perMessageDeflate: false,
+      // As gorilla/websocket compresses: without context takeover, so that an idle
+      // connection holds no zlib state.
+      perMessageDeflate: opts.wsCompression
+        ? { serverNoContextTakeover: true, clientNoContextTakeover: true }
+        : false,
       clientTracking: false,
     });
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
