@@ -14,6 +14,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_WS_PATH,
 } from "./constants.js";
+import { parseAllowOrigin } from "./http/cors.js";
 
 /** The gateway's configuration; keys are those of Resgate's JSON config file. */
 export interface Config {
@@ -109,24 +110,24 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["w", "wspath"], kind: "string", key: "wsPath" },
   { names: ["a", "apipath"], kind: "string", key: "apiPath" },
   { names: ["r", "reqtimeout"], kind: "int", key: "requestTimeout" },
-  { names: ["u", "headauth"], kind: "string", key: "headerAuth", unsupported: true },
+  { names: ["u", "headauth"], kind: "string", key: "headerAuth" },
   { names: ["t", "wsheadauth"], kind: "string", key: "wsHeaderAuth" },
-  { names: ["m", "metricsport"], kind: "int", key: "metricsPort", unsupported: true },
-  { names: ["apiencoding"], kind: "string", key: "apiEncoding", unsupported: true },
-  { names: ["putmethod"], kind: "string", key: "putMethod", unsupported: true },
-  { names: ["deletemethod"], kind: "string", key: "deleteMethod", unsupported: true },
-  { names: ["patchmethod"], kind: "string", key: "patchMethod", unsupported: true },
-  { names: ["wscompression"], kind: "bool", key: "wsCompression", unsupported: true },
+  { names: ["m", "metricsport"], kind: "int", key: "metricsPort" },
+  { names: ["apiencoding"], kind: "string", key: "apiEncoding" },
+  { names: ["putmethod"], kind: "string", key: "putMethod" },
+  { names: ["deletemethod"], kind: "string", key: "deleteMethod" },
+  { names: ["patchmethod"], kind: "string", key: "patchMethod" },
+  { names: ["wscompression"], kind: "bool", key: "wsCompression" },
   { names: ["resetthrottle"], kind: "int", key: "resetThrottle" },
   { names: ["referencethrottle"], kind: "int", key: "referenceThrottle" },
-  { names: ["tls"], kind: "bool", key: "tls", unsupported: true },
-  { names: ["tlscert"], kind: "string", key: "certFile", unsupported: true },
-  { names: ["tlskey"], kind: "string", key: "keyFile", unsupported: true },
-  { names: ["creds"], kind: "string", key: "natsCreds", unsupported: true },
-  { names: ["natscert"], kind: "string", key: "natsCert", unsupported: true },
-  { names: ["natskey"], kind: "string", key: "natsKey", unsupported: true },
-  { names: ["natsrootca"], kind: "list", key: "natsRootCAs", unsupported: true },
-  { names: ["alloworigin"], kind: "list", key: "allowOrigin", unsupported: true },
+  { names: ["tls"], kind: "bool", key: "tls" },
+  { names: ["tlscert"], kind: "string", key: "certFile" },
+  { names: ["tlskey"], kind: "string", key: "keyFile" },
+  { names: ["creds"], kind: "string", key: "natsCreds" },
+  { names: ["natscert"], kind: "string", key: "natsCert" },
+  { names: ["natskey"], kind: "string", key: "natsKey" },
+  { names: ["natsrootca"], kind: "list", key: "natsRootCAs" },
+  { names: ["alloworigin"], kind: "list", key: "allowOrigin" },
   { names: ["workers"], kind: "int", key: "workers" },
   { names: ["embedded"], kind: "bool", key: "embedded" },
   { names: ["D", "debug"], kind: "bool", key: "debug" },
@@ -246,9 +247,12 @@ function readConfigFile(path: string, config: Config): boolean {
     throw new ConfigError("Error parsing config file: not a JSON object");
   }
   const defaults = defaultConfig();
+  const byLowerName = new Map(Object.keys(defaults).map((k) => [k.toLowerCase(), k]));
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (!(k in defaults)) continue; // Unknown keys are ignored, as Go's decoder does.
-    const key = k as keyof Config;
+    // Go's decoder matches keys ignoring case and ignores unknown ones (bufferSize).
+    const name = k in defaults ? k : byLowerName.get(k.toLowerCase());
+    if (name === undefined) continue;
+    const key = name as keyof Config;
     const expected = typeof defaults[key];
     const nullable = defaults[key] === null;
     const ok =
@@ -366,10 +370,29 @@ export function validate(c: Config): void {
       throw new ConfigError(`invalid ${key} setting (${value}): must be a valid call method name`);
     }
   }
-  if (c.apiEncoding !== "json" && c.apiEncoding !== "jsonflat") {
+  if (c.apiEncoding === "") c.apiEncoding = "json";
+  if (c.apiEncoding.toLowerCase() !== "json" && c.apiEncoding.toLowerCase() !== "jsonflat") {
     throw new ConfigError(
-      `invalid apiEncoding setting (${c.apiEncoding}): must be json or jsonflat`,
+      `invalid apiEncoding setting (${c.apiEncoding}) - available encodings: json, jsonflat`,
     );
+  }
+  try {
+    parseAllowOrigin(c.allowOrigin);
+  } catch (err) {
+    throw new ConfigError(
+      `invalid allowOrigin setting (${c.allowOrigin}): ${(err as Error).message}; valid options are *, or a list of semi-colon separated origins`,
+    );
+  }
+  if (c.tls && (c.certFile === "" || c.keyFile === "")) {
+    throw new ConfigError(
+      `TLS requires a certificate and its key: missing --${c.certFile === "" ? "tlscert" : "tlskey"} file option`,
+    );
+  }
+  if (c.natsCert !== "" && c.natsKey === "") {
+    throw new ConfigError("missing --natskey file option");
+  }
+  if (c.natsKey !== "" && c.natsCert === "") {
+    throw new ConfigError("missing --natscert file option");
   }
   if (c.wsPath === "") c.wsPath = "/";
   if (!c.wsPath.startsWith("/")) c.wsPath = "/" + c.wsPath;
@@ -395,13 +418,30 @@ Server Options:
     -w, --wspath <path>              WebSocket path for clients (default: /)
     -a, --apipath <path>             Web resource path for clients (default: /api/)
     -r, --reqtimeout <milliseconds>  Timeout duration for NATS requests (default: 3000)
+    -u, --headauth <method>          Resource method for header authentication
     -t, --wsheadauth <method>        Resource method for WebSocket header authentication
+    -m, --metricsport <port>         HTTP port for OpenMetrics connections (default: disabled)
+        --apiencoding <type>         Encoding for web resources: json, jsonflat (default: json)
+        --putmethod <methodName>     Call method name mapped to HTTP PUT requests
+        --deletemethod <methodName>  Call method name mapped to HTTP DELETE requests
+        --patchmethod <methodName>   Call method name mapped to HTTP PATCH requests
+        --wscompression              Enable WebSocket per message compression
         --resetthrottle <limit>      Limit on parallel requests sent in response to a system reset
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
         --workers <n>                Gateway processes sharing the port, one per core (default: 1)
         --embedded                   Run the embedded NATS broker (default when no --nats is given
                                      and nothing listens on 127.0.0.1:4222); development only
+
+Security Options:
+        --tls                        Enable TLS for HTTP (default: false)
+        --tlscert <file>             HTTP server certificate file
+        --tlskey <file>              Private key for HTTP server certificate
+        --creds <file>               NATS User Credentials file
+        --natscert <file>            NATS Client certificate file
+        --natskey <file>             NATS Client certificate key file
+        --natsrootca <file>          NATS Root CA file(s)
+        --alloworigin <origin>       Allowed origin(s): *, or <scheme>://<hostname>[:<port>] (default: *)
 
 Logging Options:
     -D, --debug                      Enable debugging output
@@ -411,8 +451,4 @@ Logging Options:
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
-
-Not supported yet (the gateway refuses to start when given): -u/--headauth,
--m/--metricsport, --apiencoding, --putmethod, --deletemethod, --patchmethod, --wscompression,
---tls, --tlscert, --tlskey, --creds, --natscert, --natskey, --natsrootca, --alloworigin
 `;

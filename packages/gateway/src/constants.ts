@@ -60,3 +60,13 @@ export const RESET_RETRY_DELAY_MS = 500;
  * never cached; a larger event is dropped and logged.
  */
 export const MAX_SERVICE_PAYLOAD_BYTES = 8 * 1024 * 1024;
+
+/** Largest HTTP API request body read (a call's parameters); a larger one is a 400. */
+export const MAX_HTTP_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Largest HTTP API response body built. References shared across a resource tree
+ * are encoded once per place they appear (as Resgate does), so a service could make
+ * a response grow without bound; past this size it is a system.internalError.
+ */
+export const MAX_HTTP_RESPONSE_BYTES = 64 * 1024 * 1024;

@@ -2,8 +2,10 @@
  * Wires the gateway together and runs its lifecycle: bus → cache → HTTP/WebSocket
  * on start, the reverse on stop (Resgate's service.go).
  */
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TlsOptions } from "@nats-io/transport-node";
 import { Broker } from "@resgate-ts/broker";
 import type { Logger } from "pino";
 import type { MessageBus } from "./bus/bus.js";
@@ -16,7 +18,11 @@ import {
   SHUTDOWN_TIMEOUT_MS,
   UNSUBSCRIBE_DELAY_MS,
 } from "./constants.js";
+import { Cors, allowMethods, parseAllowOrigin } from "./http/cors.js";
+import { apiEncoder } from "./http/rest-encoding.js";
 import { createLogger } from "./log.js";
+import { GatewayMetrics } from "./metrics/metrics.js";
+import { MetricsServer } from "./metrics/server.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
 
 /** The embedded broker on NATS' default address, or a free port when that is taken. */
@@ -26,6 +32,23 @@ async function startEmbeddedBroker(): Promise<Broker> {
   } catch {
     return Broker.start({ host: "127.0.0.1", port: 0 });
   }
+}
+
+/**
+ * TLS options towards NATS: --natscert/--natskey as a client certificate, and every
+ * --natsrootca file as a trusted root. Undefined when none is set.
+ */
+function natsTls(c: Config): TlsOptions | undefined {
+  if (c.natsCert === "" && c.natsRootCAs.length === 0) return undefined;
+  const tls: TlsOptions = {};
+  if (c.natsCert !== "") {
+    tls.certFile = c.natsCert;
+    tls.keyFile = c.natsKey;
+  }
+  if (c.natsRootCAs.length > 0) {
+    tls.ca = c.natsRootCAs.map((f) => readFileSync(f, "utf8")).join("\n");
+  }
+  return tls;
 }
 
 /** "a.b.method" as its resource and method. */
@@ -60,6 +83,8 @@ export class Gateway {
   private http: GatewayHttpServer | undefined;
   /** The embedded broker, when the gateway runs one. */
   broker: Broker | undefined;
+  private metrics: GatewayMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
 
   constructor(
     readonly config: Config,
@@ -88,8 +113,16 @@ export class Gateway {
         servers,
         requestTimeoutMs: c.requestTimeout,
         logger: this.log,
+        creds: c.natsCreds === "" ? undefined : readFileSync(c.natsCreds),
+        tls: natsTls(c),
       });
     }
+    if (c.metricsPort !== 0) {
+      this.metrics = new GatewayMetrics();
+      this.metrics.watchBus(this.bus);
+      this.bus = this.metrics.meteredBus(this.bus);
+    }
+    const metrics = this.metrics;
     this.bus.onStatus((status, detail) => {
       if (status === "disconnected") {
         this.log.warn({ server: detail }, "lost NATS connection; clients stay connected");
@@ -104,20 +137,46 @@ export class Gateway {
       log: this.log,
       unsubscribeDelayMs: this.opts.unsubscribeDelayMs ?? UNSUBSCRIBE_DELAY_MS,
       resetThrottle: c.resetThrottle,
+      onFanout: metrics ? (start) => metrics.observeFanout(start) : undefined,
     });
     this.cache.start();
+    metrics?.watchCache(this.cache);
+    const tls = c.tls
+      ? { cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) }
+      : undefined;
     this.http = new GatewayHttpServer({
+      tls,
+      wsCompression: c.wsCompression,
       wsPath: c.wsPath,
       apiPath: c.apiPath,
+      encoder: apiEncoder(c.apiEncoding, c.apiPath),
+      cors: new Cors(parseAllowOrigin(c.allowOrigin), c.headerAuth !== null, allowMethods(c)),
+      rest: {
+        headerAuth: splitMethod(c.headerAuth),
+        methods: { PUT: c.putMethod, DELETE: c.deleteMethod, PATCH: c.patchMethod },
+        count: metrics ? (method) => metrics.countHttp(method) : undefined,
+      },
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
       maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
       pages: this.opts.pages,
       log: this.log,
-      context: { cache: this.cache, log: this.log, referenceThrottle: c.referenceThrottle },
+      context: {
+        cache: this.cache,
+        log: this.log,
+        referenceThrottle: c.referenceThrottle,
+        metrics,
+      },
     });
     await this.http.listen(c.port, c.addr);
     const addr = this.address();
-    this.log.info(`Listening on http://${addr.address}:${addr.port}`);
+    const scheme = tls ? "https" : "http";
+    this.log.info(`Listening on ${scheme}://${addr.address}:${addr.port}`);
+    if (metrics) {
+      this.metricsServer = new MetricsServer(metrics, this.log, tls);
+      await this.metricsServer.listen(c.metricsPort, c.addr);
+      const m = this.metricsAddress();
+      this.log.info(`Metrics endpoint listening on ${scheme}://${m?.address}:${m?.port}/metrics`);
+    }
     this.log.info("Server ready");
   }
 
@@ -126,6 +185,12 @@ export class Gateway {
     const a = this.http?.server.address();
     if (!a || typeof a === "string") throw new Error("gateway is not listening");
     return a;
+  }
+
+  /** The address the metrics server listens on, when metrics are on. */
+  metricsAddress(): AddressInfo | undefined {
+    const a = this.metricsServer?.server.address();
+    return a && typeof a !== "string" ? a : undefined;
   }
 
   /** Number of resource names in the cache (for tests and metrics). */
@@ -142,6 +207,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.log.info("Stopping server...");
     await this.http?.close(SHUTDOWN_TIMEOUT_MS);
+    await this.metricsServer?.close();
     // The bus first: closing it fails pending requests, whose handlers may still
     // touch the cache; the cache then clears whatever they scheduled.
     if (this.bus && !this.opts.bus) {

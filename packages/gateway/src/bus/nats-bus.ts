@@ -3,7 +3,14 @@
  * subscription; each reply is matched to its request by the inbox's last token, and
  * a reply starting with a letter is a pre-response (`timeout:"<ms>"`).
  */
-import { connect, createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import {
+  connect,
+  createInbox,
+  credsAuthenticator,
+  type Msg,
+  type NatsConnection,
+  type TlsOptions,
+} from "@nats-io/transport-node";
 import { Errors, internalError, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
 import { MAX_SERVICE_PAYLOAD_BYTES, NATS_MAX_CONTROL_LINE } from "../constants.js";
@@ -23,6 +30,10 @@ export interface NatsBusOptions {
   logger: Logger;
   /** Connection name shown in nats-server's monitoring. */
   name?: string;
+  /** The contents of a NATS user credentials file (JWT and nkey seed). */
+  creds?: Uint8Array | undefined;
+  /** TLS towards NATS: a client certificate and key, and root CAs (PEM text). */
+  tls?: TlsOptions | undefined;
 }
 
 interface PendingRequest {
@@ -73,6 +84,8 @@ export class NatsBus implements MessageBus {
       reconnectTimeWait: 500,
       waitOnFirstConnect: true,
       noEcho: true,
+      ...(opts.creds ? { authenticator: credsAuthenticator(opts.creds) } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     });
     const bus = new NatsBus(nc, opts);
     bus.start();

@@ -13,7 +13,9 @@ import {
   decodeSystemReset,
   decodeSystemTokenReset,
   encodeRequest,
+  metaOf,
   type AccessResult,
+  type Meta,
   type RequestFields,
 } from "./service-codec.js";
 import { Throttle } from "./throttle.js";
@@ -22,22 +24,29 @@ import type { Subscriber, TokenResetTarget } from "./types.js";
 export interface CacheOptions {
   bus: MessageBus;
   log: Logger;
+  /** Called when an event has been handed to every subscriber, with its arrival time (performance.now()). */
+  onFanout?: ((startMs: number) => void) | undefined;
   /** Delay before an unused resource is evicted. */
   unsubscribeDelayMs: number;
   /** Most gets and access requests one system.reset may have out at once; 0 for no bound. */
   resetThrottle: number;
 }
 
-/** The outcome of an access request: the result, or the error that replaced it. */
+/**
+ * The outcome of an access request: the result, or the error that replaced it, and
+ * the reply's meta object (which only HTTP requests act on).
+ */
 export interface Access {
   result: AccessResult | undefined;
   error: ResError | undefined;
+  meta: Meta | undefined;
 }
 
 export class Cache {
   readonly bus: MessageBus;
   readonly log: Logger;
   readonly evictions: FifoTimer;
+  readonly onFanout: ((startMs: number) => void) | undefined;
   private readonly entries = new Map<string, EventSubscription>();
   private readonly conns = new Map<string, TokenResetTarget>();
   private readonly resetThrottle: number;
@@ -47,6 +56,7 @@ export class Cache {
     this.bus = opts.bus;
     this.log = opts.log;
     this.resetThrottle = opts.resetThrottle;
+    this.onFanout = opts.onFanout;
     this.evictions = new FifoTimer(opts.unsubscribeDelayMs);
   }
 
@@ -66,6 +76,13 @@ export class Cache {
   /** Number of resource names cached, for metrics and tests. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Uses of cached resource names by subscriptions and requests in flight (Resgate's cache subscriptions metric). */
+  subscriptionCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.count;
+    return n;
   }
 
   /** Subscribes to a resource, loading it when it is not cached. */
@@ -94,14 +111,17 @@ export class Cache {
     });
     this.send(sub.resourceName, "access." + sub.resourceName, payload, (err, data) => {
       if (err) {
-        callback({ result: undefined, error: err });
+        callback({ result: undefined, error: err, meta: undefined });
         return;
       }
+      let access: Access;
       try {
-        callback({ result: decodeAccessResponse(data ?? new Uint8Array()), error: undefined });
+        const { access: result, meta } = decodeAccessResponse(data ?? new Uint8Array());
+        access = { result, error: undefined, meta };
       } catch (e) {
-        callback({ result: undefined, error: toResError(e) });
+        access = { result: undefined, error: toResError(e), meta: metaOf(e) };
       }
+      callback(access);
     });
   }
 

@@ -118,6 +118,8 @@ export class EventSubscription {
 
   /** Handles a message on `event.<name>.<event>`. */
   onEvent(event: string, data: Uint8Array): void {
+    const onFanout = this.cache.onFanout;
+    const start = onFanout ? performance.now() : 0;
     this.enqueue(() => {
       if (event === "query") {
         this.handleQueryEvent(data);
@@ -136,6 +138,7 @@ export class EventSubscription {
       // plain name normalized into a query resource is updated through query events.
       if (!this.base || this.base.query !== "") return;
       this.base.handleEvent(newResourceEvent(event, payload));
+      onFanout?.(start);
     });
   }
 

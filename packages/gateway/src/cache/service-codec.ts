@@ -22,7 +22,7 @@ import {
   readString,
   type Value,
 } from "@resgate-ts/protocol";
-import { canonicalHeaderKey } from "../util/http-header.js";
+import { canonicalHeaderKey, mergeHeader } from "../util/http-header.js";
 
 const decoder = new TextDecoder();
 
@@ -160,18 +160,32 @@ export interface AccessResult {
   call: string;
 }
 
-export function decodeAccessResponse(data: Uint8Array): AccessResult {
+/**
+ * Decodes an access reply with its meta object (used by HTTP requests). A service
+ * error, or a reply without a result, is thrown as a ServiceError carrying the meta.
+ */
+export function decodeAccessResponse(data: Uint8Array): {
+  access: AccessResult;
+  meta: Meta | undefined;
+} {
   const { reply, error } = readReply(jsonText(data));
   // The meta object is decoded (and must be well formed) even where it is not used.
-  readMeta(reply);
-  if (error) throw error;
-  const result = readResult(reply);
-  const g = member(result, "get");
-  const c = member(result, "call");
-  if (!isNull(g) && g !== "true" && g !== "false") throw internalError("get is not a boolean");
-  const call = isNull(c) ? "" : readString(c);
-  if (call === undefined) throw internalError("call is not a string");
-  return { get: g === "true", call };
+  const meta = readMeta(reply);
+  const r = member(reply, "result");
+  // Type errors in the result fail the whole decoding (Go's json.Unmarshal), meta included.
+  let access: AccessResult | undefined;
+  if (!isNull(r)) {
+    const result = objectOf(r, "result");
+    const g = member(result, "get");
+    const c = member(result, "call");
+    if (!isNull(g) && g !== "true" && g !== "false") throw internalError("get is not a boolean");
+    const call = isNull(c) ? "" : readString(c);
+    if (call === undefined) throw internalError("call is not a string");
+    access = { get: g === "true", call };
+  }
+  if (error) throw new ServiceError(error, meta);
+  if (!access) throw new ServiceError(errMissingResult(), meta);
+  return { access, meta };
 }
 
 // ---- call and auth -------------------------------------------------------------
@@ -213,6 +227,28 @@ function readMeta(reply: Members): Meta | undefined {
   return { status, header };
 }
 
+/**
+ * Merges a later reply's meta into an earlier one (Resgate's Meta.Merge): the later
+ * status wins; headers are added or replaced, Set-Cookie values appended.
+ */
+export function mergeMeta(a: Meta | undefined, b: Meta | undefined): Meta | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  let header = a.header;
+  if (!header) header = b.header;
+  else if (b.header) {
+    header = { ...header };
+    mergeHeader(header, b.header);
+  }
+  return { status: b.status ?? a.status, header };
+}
+
+/** False for a meta status an HTTP response cannot take (outside 3xx–5xx). */
+export function isValidMetaStatus(meta: Meta | undefined): boolean {
+  const s = meta?.status;
+  return s === undefined || (s >= 300 && s < 600);
+}
+
 /** True for a meta status that answers the HTTP request directly (3xx, 4xx, 5xx). */
 export function isDirectResponseStatus(meta: Meta | undefined): boolean {
   const s = meta?.status;
@@ -234,20 +270,28 @@ export class ServiceError extends ResError {
   }
 }
 
-/** Decodes a call or auth reply; a service error is thrown as a ServiceError. */
+/**
+ * Decodes a call or auth reply. A service error, an invalid resource reference or a
+ * missing result is thrown as a ServiceError carrying the reply's meta object.
+ */
 export function decodeCallResponse(data: Uint8Array): CallResult {
   const { reply, error } = readReply(jsonText(data));
   const meta = readMeta(reply);
-  if (error) throw new ServiceError(error, meta);
   const resource = member(reply, "resource");
+  let rid: string | undefined;
   if (!isNull(resource)) {
+    // A resource that is not {"rid":"…"} fails the whole decoding, meta included.
     const r = member(objectOf(resource, "resource"), "rid");
-    const rid = isNull(r) ? "" : readString(r);
-    if (rid === undefined || !isValidRid(rid, true)) throw errInvalidResponse();
+    rid = isNull(r) ? "" : readString(r);
+    if (rid === undefined) throw errInvalidResponse();
+  }
+  if (error) throw new ServiceError(error, meta);
+  if (rid !== undefined) {
+    if (!isValidRid(rid, true)) throw new ServiceError(errInvalidResponse(), meta);
     return { resultJson: undefined, rid, meta };
   }
   const result = member(reply, "result");
-  if (result === undefined) throw errMissingResult();
+  if (result === undefined) throw new ServiceError(errMissingResult(), meta);
   return { resultJson: compact(result), rid: undefined, meta };
 }
 

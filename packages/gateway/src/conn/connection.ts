@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolVersion,
   expandCid,
+  internalError,
   isValidRid,
   parseProtocolVersion,
   splitRid,
@@ -22,6 +23,9 @@ import {
   decodeCallResponse,
   decodeTokenEvent,
   encodeRequest,
+  ServiceError,
+  isDirectResponseStatus,
+  mergeMeta,
   metaOf,
   type CallResult,
   type Meta,
@@ -29,11 +33,12 @@ import {
 import { Throttle } from "../cache/throttle.js";
 import type { ResourceEvent } from "../cache/types.js";
 import { MAX_REQUESTS_IN_FLIGHT, SUBSCRIPTION_COUNT_LIMIT } from "../constants.js";
+import type { GatewayMetrics } from "../metrics/metrics.js";
 import { SerialQueue } from "../util/serial-queue.js";
 import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
 import { collect } from "./gc.js";
 import { OutgoingFrame } from "./outgoing-frame.js";
-import { Subscription, type SubscriptionOwner } from "./subscription.js";
+import { Subscription, canCall, canGet, type SubscriptionOwner } from "./subscription.js";
 
 /** Where a connection's frames go: a WebSocket, or an HTTP request's short-lived stand-in. */
 export interface ConnectionTransport {
@@ -60,9 +65,31 @@ export interface HeaderAuthResult {
   rid: string | undefined;
 }
 
+/** The outcome of an HTTP get (Resgate's GetHTTPSubscription). */
+export interface HttpGetResult {
+  /** The loaded subscription, with its references; undefined on error or direct status. */
+  sub: Subscription | undefined;
+  err: ResError | undefined;
+  /** The access reply's meta object. */
+  meta: Meta | undefined;
+}
+
+/** The outcome of an HTTP call (Resgate's CallHTTPResource). */
+export interface HttpCallResult {
+  /** The call's result as JSON text, when it answered with one. */
+  resultJson: string | undefined;
+  /** The resource the call answered with, when it did. */
+  rid: string | undefined;
+  err: ResError | undefined;
+  /** The access reply's meta merged with the call reply's. */
+  meta: Meta | undefined;
+}
+
 export interface ConnectionContext {
   cache: Cache;
   log: Logger;
+  /** Counts client requests when metrics are on. */
+  metrics?: GatewayMetrics | undefined;
   /** Most references one subscription may load at once; 0 for no bound. */
   referenceThrottle: number;
 }
@@ -202,6 +229,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   get(rid: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsGet.inc();
     this.withResource(rid, reply, (sub) => {
       reply.result(sub.resources().toJSON());
       sub.releaseResources();
@@ -210,6 +238,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   subscribe(rid: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsSubscribe.inc();
     this.withResource(rid, reply, (sub) => {
       reply.result(sub.resources().toJSON());
       sub.releaseResources();
@@ -255,6 +284,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   unsubscribe(rid: string, count: number, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsUnsubscribe.inc();
     const sub = this.subs.get(rid);
     if (this.disposing || !sub || sub.direct < count) {
       reply.error(Errors.noSubscription());
@@ -265,46 +295,29 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   call(rid: string, method: string, paramsJson: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsCall.inc();
     this.callService(rid, method, paramsJson, (err, result) => {
       this.callAuthReply(err, result, reply);
     });
   }
 
   newResource(rid: string, paramsJson: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsCall.inc();
     this.callService(rid, "new", paramsJson, (err, result) => {
       if (err) {
         reply.error(err);
         return;
       }
-      let newRid = result?.rid;
-      if (newRid === undefined && result?.resultJson !== undefined) {
-        // v1.1 services answer a new call with {"result":{"rid":"…"}}.
-        const v = JSON.parse(result.resultJson) as unknown;
-        if (
-          v !== null &&
-          typeof v === "object" &&
-          !Array.isArray(v) &&
-          Object.keys(v).length === 1
-        ) {
-          const r = (v as Record<string, unknown>)["rid"];
-          if (typeof r === "string") {
-            if (!isValidRid(r, true)) {
-              reply.error(toResError(new Error("invalid service response")));
-              return;
-            }
-            newRid = r;
-          }
-        }
-      }
-      if (newRid === undefined) {
+      if (result?.rid === undefined) {
         reply.error(toResError(new Error("non-resource response on new request")));
         return;
       }
-      this.resourceReply(newRid, reply);
+      this.resourceReply(result.rid, reply);
     });
   }
 
   auth(rid: string, method: string, paramsJson: string, reply: Reply): void {
+    this.ctx.metrics?.wsRequestsAuth.inc();
     const { name, query } = splitRid(expandCid(rid, this.cid));
     const payload = this.authRequestPayload({ params: paramsJson, query, isHttp: false });
     this.ctx.cache.send(name, `auth.${name}.${method}`, payload, (err, data) => {
@@ -328,6 +341,63 @@ export class Connection implements SubscriptionOwner, RequestHandler {
           err: decoded.err,
           meta: decoded.result?.meta ?? metaOf(decoded.err),
           rid: decoded.result?.rid,
+        });
+      });
+    });
+  }
+
+  /**
+   * An HTTP GET (Resgate's GetHTTPSubscription): subscribes to `rid` while a separate
+   * access request, with `isHttp` set, returns the reply's meta object. A meta status
+   * of 3xx–5xx answers at once. On success the subscription has loaded with every
+   * reference; the caller encodes it, then disposes of the connection.
+   */
+  getHttp(rid: string, cb: (r: HttpGetResult) => void): void {
+    let sub: Subscription;
+    try {
+      sub = this.subscribeTo(rid, true, undefined);
+    } catch (err) {
+      cb({ sub: undefined, err: toResError(err), meta: undefined });
+      return;
+    }
+    this.ctx.cache.access(sub, { token: this.token, isHttp: true }, (access) => {
+      this.enqueue(() => {
+        const meta = access.meta;
+        const err = isDirectResponseStatus(meta) ? access.error : canGet(access);
+        if (err || isDirectResponseStatus(meta)) {
+          cb({ sub: undefined, err, meta });
+          this.releaseDirect(sub);
+          return;
+        }
+        sub.onReady(() => {
+          const loadErr = sub.error();
+          cb({ sub: loadErr ? undefined : sub, err: loadErr, meta });
+        });
+      });
+    });
+  }
+
+  /**
+   * An HTTP call (Resgate's CallHTTPResource): a separate access request with `isHttp`
+   * set, then the call, also with `isHttp`. The result carries both replies' meta.
+   */
+  callHttp(rid: string, method: string, paramsJson: string, cb: (r: HttpCallResult) => void): void {
+    const sub = new Subscription(this, rid, expandCid(rid, this.cid), undefined);
+    this.ctx.cache.access(sub, { token: this.token, isHttp: true }, (access) => {
+      this.enqueue(() => {
+        const accessMeta = access.meta;
+        const err = isDirectResponseStatus(accessMeta) ? access.error : canCall(access, method);
+        if (err || isDirectResponseStatus(accessMeta)) {
+          cb({ resultJson: undefined, rid: undefined, err, meta: accessMeta });
+          return;
+        }
+        this.sendCall({ sub, method, paramsJson, isHttp: true }, (err, result) => {
+          const meta = mergeMeta(accessMeta, result?.meta ?? metaOf(err));
+          if (err || !result) {
+            cb({ resultJson: undefined, rid: undefined, err: err ?? Errors.internalError(), meta });
+          } else {
+            cb({ resultJson: result.resultJson, rid: result.rid, err: undefined, meta });
+          }
         });
       });
     });
@@ -365,18 +435,31 @@ export class Connection implements SubscriptionOwner, RequestHandler {
         cb(err, undefined);
         return;
       }
-      const payload = encodeRequest({
-        cid: this.cid,
-        token: this.token,
-        query: sub.resourceQuery,
-        isHttp: false,
-        params: paramsJson,
-      });
-      const subject = `call.${sub.resourceName}.${method}`;
-      this.ctx.cache.send(sub.resourceName, subject, payload, (err, data) => {
-        const decoded = decodeReply(err, data);
-        this.enqueue(() => cb(decoded.err, decoded.result));
-      });
+      this.sendCall({ sub, method, paramsJson, isHttp: false }, cb);
+    });
+  }
+
+  /**
+   * Sends `call.<name>.<method>`; `cb` runs on the connection's queue. A `new` call
+   * answered the v1.1 way, with `{"result":{"rid":"…"}}`, is read as a resource
+   * response, as Resgate reads it for any call to a method named new.
+   */
+  private sendCall(
+    c: { sub: Subscription; method: string; paramsJson: string; isHttp: boolean },
+    cb: (err: ResError | undefined, result: CallResult | undefined) => void,
+  ): void {
+    const payload = encodeRequest({
+      cid: this.cid,
+      token: this.token,
+      query: c.sub.resourceQuery,
+      isHttp: c.isHttp,
+      params: c.paramsJson,
+    });
+    const name = c.sub.resourceName;
+    this.ctx.cache.send(name, `call.${name}.${c.method}`, payload, (err, data) => {
+      let decoded = decodeReply(err, data);
+      if (c.method === "new") decoded = legacyNewResult(decoded);
+      this.enqueue(() => cb(decoded.err, decoded.result));
     });
   }
 
@@ -574,4 +657,29 @@ function decodeReply(
   } catch (e) {
     return { err: toResError(e), result: undefined };
   }
+}
+
+/**
+ * Reads a v1.1 reply to a `new` call, `{"result":{"rid":"…"}}`, as a resource
+ * response (Resgate's TryDecodeLegacyNewResult); other results are left as they are.
+ */
+function legacyNewResult(decoded: { err: ResError | undefined; result: CallResult | undefined }): {
+  err: ResError | undefined;
+  result: CallResult | undefined;
+} {
+  const r = decoded.result;
+  if (decoded.err || !r || r.resultJson === undefined) return decoded;
+  const v = JSON.parse(r.resultJson) as unknown;
+  if (v === null || typeof v !== "object" || Array.isArray(v) || Object.keys(v).length !== 1) {
+    return decoded;
+  }
+  const rid = (v as Record<string, unknown>)["rid"];
+  if (typeof rid !== "string") return decoded;
+  if (!isValidRid(rid, true)) {
+    return {
+      err: new ServiceError(internalError("invalid service response"), r.meta),
+      result: undefined,
+    };
+  }
+  return { err: undefined, result: { resultJson: undefined, rid, meta: r.meta } };
 }

@@ -572,6 +572,11 @@ export class Subscription implements Subscriber {
     }
   }
 
+  /** The subscription of a resource this one references (for HTTP encodings). */
+  ref(rid: string): Subscription | undefined {
+    return this.refs?.get(rid)?.sub;
+  }
+
   /** Every subscription this one references, for reachability checks. */
   references(): Iterable<Subscription> {
     const refs = this.refs;

@@ -37,16 +37,3 @@ export function mergeHeader(
     into[k] = k === "Set-Cookie" ? [...(into[k] ?? []), ...v] : v;
   }
 }
-
-/** Go's url.PathEscape, then dots to slashes: the API path of a resource ID. */
-export function ridToPath(rid: string, apiPath: string): string {
-  if (rid === "") return "";
-  let out = "";
-  for (const byte of Buffer.from(rid, "utf8")) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9\-_.~$&+,:;=@]/.test(c)
-      ? c
-      : "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-  }
-  return apiPath + out.replaceAll(".", "/");
-}

@@ -2,28 +2,35 @@
  * The HTTP face of the gateway: WebSocket upgrades on the WebSocket path, and
  * plain HTTP answers elsewhere (Resgate's httpServer.go and wsHandler.go).
  */
-import {
-  STATUS_CODES,
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
-import { Errors, encodeErrorObject, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Connection, type ConnectionContext } from "../conn/connection.js";
 import { isDirectResponseStatus } from "../cache/service-codec.js";
 import { MAX_CLIENT_FRAME_BYTES, WS_HEARTBEAT_MS } from "../constants.js";
-import { mergeHeader, ridToPath } from "../util/http-header.js";
+import type { Cors } from "../http/cors.js";
+import { parseRequestTarget } from "../http/request-target.js";
+import { ridToPath, type ApiEncoder } from "../http/rest-encoding.js";
+import { RestApi, type RestOptions } from "../http/rest.js";
+import { rawAnswer, safeHeaderLines, statusAnswer, writeAnswer } from "../http/response.js";
+import { mergeHeader } from "../util/http-header.js";
 import { newCid } from "../util/cid.js";
 import { requestInfo } from "./request-info.js";
 import { WsTransport } from "./ws-transport.js";
 
 export interface HttpServerOptions {
+  /** Certificate and key (PEM) to serve HTTPS and WSS with (--tls). */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Negotiate permessage-deflate with clients that offer it (--wscompression). */
+  wsCompression: boolean;
   wsPath: string;
   apiPath: string;
+  encoder: ApiEncoder;
+  cors: Cors;
+  /** The HTTP API's own options. */
+  rest: Omit<RestOptions, "apiPath" | "encoder" | "cors" | "context" | "log">;
   /** Bytes queued for one client before it is cut off as too slow. */
   maxOutgoingBytes: number;
   /**
@@ -51,23 +58,41 @@ export class GatewayHttpServer {
   /** Response headers a header-auth reply added to an upgrade. */
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string[]>>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly rest: RestApi;
 
   constructor(private readonly opts: HttpServerOptions) {
-    this.server = createServer((req, res) => this.handleHttp(req, res));
+    this.rest = new RestApi({
+      ...opts.rest,
+      apiPath: opts.apiPath,
+      encoder: opts.encoder,
+      cors: opts.cors,
+      context: opts.context,
+      log: opts.log,
+    });
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handleHttp(req, res);
+    this.server = opts.tls ? createHttpsServer(opts.tls, handler) : createServer(handler);
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.handleUpgrade(req, socket, head),
     );
-    this.server.on("clientError", (_err, socket: Duplex) => socket.destroy());
+    // A request Node cannot parse gets what Go's server answers, if the socket still takes it.
+    this.server.on("clientError", (_err, socket: Duplex) => {
+      if (socket.writable) socket.end(BAD_REQUEST);
+      socket.destroy();
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_CLIENT_FRAME_BYTES,
-      perMessageDeflate: false,
+      // As gorilla/websocket compresses: without context takeover, so that an idle
+      // connection holds no zlib state.
+      perMessageDeflate: opts.wsCompression
+        ? { serverNoContextTakeover: true, clientNoContextTakeover: true }
+        : false,
       clientTracking: false,
     });
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
       const extra = this.upgradeHeaders.get(req);
       if (!extra) return;
-      for (const [k, values] of Object.entries(extra)) {
+      for (const [k, values] of safeHeaderLines(extra)) {
         for (const v of values) headers.push(`${k}: ${v}`);
       }
     });
@@ -102,42 +127,70 @@ export class GatewayHttpServer {
     }
   }
 
-  private pathOf(req: IncomingMessage): string {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    return q < 0 ? url : url.slice(0, q);
-  }
-
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
     if (this.opts.pages?.(req, res)) return;
-    const path = this.pathOf(req);
-    if (path === this.opts.wsPath) {
+    const target = parseRequestTarget(req.url ?? "/");
+    // Go's server refuses a target it cannot parse (a bad %-escape) before any handler.
+    if (!target) {
+      res.socket?.end(BAD_REQUEST);
+      res.socket?.destroy();
+      return;
+    }
+    if (target.uri === "*") {
+      res.writeHead(400, { Connection: "close" });
+      res.end();
+      return;
+    }
+    if (target.path === this.opts.wsPath) {
       // A plain request on the WebSocket path, as gorilla/websocket answers it.
       res.writeHead(400, {
         "Content-Type": "text/plain; charset=utf-8",
         "Sec-Websocket-Version": "13",
+        "X-Content-Type-Options": "nosniff",
       });
       res.end("Bad Request\n");
       return;
     }
-    if (path.startsWith(this.opts.apiPath)) {
-      writeError(res, 501, encodeErrorObject(Errors.notImplemented()));
+    if (target.path.startsWith(this.opts.apiPath)) {
+      this.rest.handle(req, res, target);
       return;
     }
-    writeError(res, 404, encodeErrorObject(Errors.notFound()));
+    const enc = this.opts.encoder;
+    writeAnswer(res, {
+      status: 404,
+      header: { "Content-Type": [enc.contentType] },
+      body: enc.notFound,
+    });
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.pathOf(req) !== this.opts.wsPath) {
+    const target = parseRequestTarget(req.url ?? "/");
+    if (!target) {
+      socket.end(BAD_REQUEST);
+      socket.destroy();
+      return;
+    }
+    if (target.path !== this.opts.wsPath) {
       socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      socket.destroy();
+      return;
+    }
+    // As gorilla/websocket's CheckOrigin refuses it, before any header auth request.
+    if (!this.opts.cors.allows(req.headersDistinct["origin"]?.[0])) {
+      socket.end(FORBIDDEN);
       socket.destroy();
       return;
     }
     const cid = newCid();
     const log = this.opts.log;
+    const metrics = this.opts.context.metrics;
     const transport = new WsTransport(
-      () => log.warn({ cid }, "slow consumer disconnected"),
+      () => {
+        log.warn({ cid }, "slow consumer disconnected");
+        metrics?.slowConsumerDisconnects.inc();
+      },
       this.opts.maxOutgoingBytes,
+      this.opts.wsCompression,
     );
     const conn = new Connection(cid, this.opts.context, transport, requestInfo(req));
     conn.start();
@@ -159,12 +212,18 @@ export class GatewayHttpServer {
       }
       if (isDirectResponseStatus(meta) && meta?.status !== undefined) {
         conn.dispose();
-        writeStatusResponse(socket, {
-          status: meta.status,
-          header: meta.header,
-          href: ridToPath(result.rid ?? "", this.opts.apiPath),
-          err: result.err,
-        });
+        const enc = this.opts.encoder;
+        const answer = statusAnswer(
+          {},
+          {
+            status: meta.status,
+            metaHeader: meta.header,
+            href: ridToPath(result.rid ?? "", this.opts.apiPath),
+            err: result.err,
+          },
+          { contentType: enc.contentType, error: (e) => enc.encodeError(e) },
+        );
+        socket.end(rawAnswer(answer));
         return;
       }
       if (meta?.header) {
@@ -195,6 +254,9 @@ export class GatewayHttpServer {
     const cid = conn.cid;
     const l: Live = { conn, alive: true };
     this.live.set(ws, l);
+    const metrics = this.opts.context.metrics;
+    metrics?.wsConnections.inc();
+    metrics?.wsCurrentConnections.inc();
     log.debug({ cid, remote: req.socket.remoteAddress }, "connected");
 
     ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -212,6 +274,7 @@ export class GatewayHttpServer {
     ws.on("error", (err) => log.debug({ cid, err: err.message }, "websocket error"));
     ws.on("close", () => {
       this.live.delete(ws);
+      metrics?.wsCurrentConnections.dec();
       conn.dispose();
       log.debug({ cid }, "disconnected");
     });
@@ -219,6 +282,7 @@ export class GatewayHttpServer {
 
   /** Closes every WebSocket (1001 going away) and stops listening. */
   async close(timeoutMs: number): Promise<void> {
+    this.rest.stopping = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const ws of this.live.keys()) ws.close(1001, "Server is shutting down");
@@ -233,71 +297,10 @@ export class GatewayHttpServer {
   }
 }
 
-/**
- * Answers an upgrade request directly with the status a header-auth reply's meta
- * object gave (Resgate's httpStatusResponse): a redirect, or an error body.
- */
-function writeStatusResponse(
-  socket: Duplex,
-  r: {
-    status: number;
-    header: Record<string, string[]> | undefined;
-    href: string;
-    err: ResError | undefined;
-  },
-): void {
-  const header: Record<string, string[]> = {};
-  let body = "";
-  if (r.status < 400) {
-    if (r.href !== "" && !r.header?.["Location"]) header["Location"] = [r.href];
-    mergeHeader(header, r.header);
-  } else {
-    mergeHeader(header, r.header);
-    header["Content-Type"] = ["application/json; charset=utf-8"];
-    body = encodeErrorObject(r.err ?? statusError(r.status));
-  }
-  let head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ""}\r\n`;
-  for (const [k, values] of Object.entries(header))
-    for (const v of values) head += `${k}: ${v}\r\n`;
-  head += `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-  socket.end(head + body);
-}
+/** Go's answer to a request it cannot parse. */
+const BAD_REQUEST =
+  "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request";
 
-/** The RES error for an HTTP status (Resgate's statusError). */
-function statusError(status: number): ResError {
-  if (status >= 400 && status < 500) {
-    switch (status) {
-      case 401:
-      case 402:
-      case 407:
-        return Errors.accessDenied();
-      case 403:
-      case 451:
-        return Errors.forbidden();
-      case 404:
-      case 410:
-        return Errors.notFound();
-      case 405:
-        return Errors.methodNotAllowed();
-      case 408:
-        return Errors.timeout();
-      default:
-        return Errors.badRequest();
-    }
-  }
-  switch (status) {
-    case 501:
-      return Errors.notImplemented();
-    case 503:
-      return Errors.serviceUnavailable();
-    case 504:
-      return Errors.timeout();
-    default:
-      return Errors.internalError();
-  }
-}
-
-function writeError(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
-  res.end(body);
-}
+/** gorilla/websocket's answer to an upgrade from an origin that is not allowed. */
+const FORBIDDEN =
+  "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nSec-Websocket-Version: 13\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 10\r\nConnection: close\r\n\r\nForbidden\n";

@@ -115,11 +115,11 @@ describe("resgate-ts command line", () => {
     assert.match(r.stderr, /Invalid port "65536"/);
   });
 
-  test("--tls: exit 1 with a message naming the flag", async () => {
+  test("--tls without a certificate: exit 1 with a message naming the missing flag", async () => {
     const r = await run(["--tls"]);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, /--tls\b/);
+    assert.match(r.stderr, /--tlscert\b/);
     assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
   });
 });

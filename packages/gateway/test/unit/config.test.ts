@@ -279,41 +279,117 @@ describe("loadConfig: flags", () => {
     );
   }
 
-  test("--tls is refused, naming the flag", () => refused(["--tls"], "--tls"));
-  test("--tls=true is refused, naming the flag", () => refused(["--tls=true"], "--tls"));
-  test("--alloworigin is refused, naming the flag", () =>
-    refused(["--alloworigin", "http://example.com"], "--alloworigin"));
-  test("--alloworigin * is refused too (given at all)", () =>
-    refused(["--alloworigin", "*"], "--alloworigin"));
+  test("--tls needs a certificate and a key", () => {
+    refused(["--tls"], "--tlscert");
+    refused(["--tls=true", "--tlscert", "c.pem"], "--tlskey");
+    const c = loadConfig(["--tls", "--tlscert", "c.pem", "--tlskey", "k.pem"]).config;
+    assert.deepEqual([c.tls, c.certFile, c.keyFile], [true, "c.pem", "k.pem"]);
+  });
 
-  // Every flag the usage text lists as not supported yet is refused, by its short
-  // name too, naming its long name.
-  const sampleValues: Record<string, string | undefined> = {
-    headauth: "auth.user.login",
-    wsheadauth: "auth.user.login",
-    metricsport: "8090",
-    apiencoding: "jsonflat",
-    putmethod: "put",
-    deletemethod: "delete",
-    patchmethod: "patch",
-    tls: undefined,
-    wscompression: undefined,
-    alloworigin: "http://example.com",
+  test("NATS credentials, client certificate and root CAs", () => {
+    const c = loadConfig([
+      "--creds",
+      "u.creds",
+      "--natscert",
+      "c.pem",
+      "--natskey",
+      "k.pem",
+      "--natsrootca",
+      "a.pem",
+      "--natsrootca",
+      "b.pem",
+    ]).config;
+    assert.deepEqual(
+      [c.natsCreds, c.natsCert, c.natsKey, c.natsRootCAs],
+      ["u.creds", "c.pem", "k.pem", ["a.pem", "b.pem"]],
+    );
+    refused(["--natscert", "c.pem"], "--natskey");
+    refused(["--natskey", "k.pem"], "--natscert");
+  });
+
+  test("--wscompression", () => {
+    assert.equal(loadConfig([]).config.wsCompression, false);
+    assert.equal(loadConfig(["--wscompression"]).config.wsCompression, true);
+  });
+
+  test("--alloworigin values are joined with ';' and validated", () => {
+    assert.equal(
+      loadConfig(["--alloworigin", "http://a.com", "--alloworigin", "https://B.io:8443"]).config
+        .allowOrigin,
+      "http://a.com;https://B.io:8443",
+    );
+    assert.equal(loadConfig(["--alloworigin", "*"]).config.allowOrigin, "*");
+    for (const bad of ["*;http://a.com", "a.com", "http://a.com/path", "http://a.com?x=1", ""]) {
+      assert.throws(
+        () => loadConfig(["--alloworigin", bad]),
+        (err: unknown) => err instanceof ConfigError && err.message.includes("allowOrigin"),
+        bad,
+      );
+    }
+  });
+
+  test("--headauth, --apiencoding and the method mappings are read and validated", () => {
+    const c = loadConfig([
+      "-u",
+      "auth.user.login",
+      "--apiencoding",
+      "jsonFlat",
+      "--putmethod",
+      "set",
+      "--deletemethod",
+      "delete",
+      "--patchmethod",
+      "patch",
+    ]).config;
+    assert.equal(c.headerAuth, "auth.user.login");
+    assert.equal(c.apiEncoding, "jsonFlat");
+    assert.deepEqual([c.putMethod, c.deleteMethod, c.patchMethod], ["set", "delete", "patch"]);
+    assert.throws(() => loadConfig(["--headauth", "nodot"]), ConfigError);
+    assert.throws(() => loadConfig(["--apiencoding", "xml"]), ConfigError);
+    assert.throws(() => loadConfig(["--putmethod", "a.b"]), ConfigError);
+    assert.equal(loadConfig(["--putmethod", ""]).config.putMethod, null);
+  });
+
+  // Every flag the usage text lists is accepted, by its short name too.
+  const sampleValues: Record<string, string[]> = {
+    tls: ["--tlscert", "c.pem", "--tlskey", "k.pem"],
+    natscert: ["x.pem", "--natskey", "k.pem"],
+    natskey: ["x.pem", "--natscert", "c.pem"],
+    headauth: ["auth.user.login"],
+    wsheadauth: ["auth.user.login"],
+    metricsport: ["8090"],
+    port: ["8091"],
+    reqtimeout: ["2000"],
+    resetthrottle: ["4"],
+    referencethrottle: ["4"],
+    apiencoding: ["jsonflat"],
+    putmethod: ["put"],
+    deletemethod: ["delete"],
+    patchmethod: ["patch"],
+    alloworigin: ["http://example.com"],
+    addr: ["127.0.0.1"],
+    nats: ["nats://127.0.0.1:4222"],
+    wspath: ["/ws"],
+    apipath: ["/api"],
+    creds: ["u.creds"],
+    natsrootca: ["ca.pem"],
+    tlscert: ["c.pem", "--tlskey", "k.pem"],
+    tlskey: ["k.pem", "--tlscert", "c.pem"],
+    workers: ["2"],
   };
-  const section = /Not supported yet[^:]*:([\s\S]*)$/.exec(USAGE)?.[1] ?? "";
-  const listed = [...section.matchAll(/(?:-(\w)\/)?--(\w+)/g)].map((m) => ({
-    short: m[1],
-    long: m[2] ?? "",
+  const listed = [...USAGE.matchAll(/^ {4}(?:-(\w+), |-(\w+) {2}| {4})--(\w+)/gm)].map((m) => ({
+    short: m[1] ?? m[2],
+    long: m[3] ?? "",
   }));
-  test("the usage text lists the unsupported flags", () => {
-    assert.ok(listed.length > 0, "no unsupported flags found in USAGE");
+  test("the usage text lists every flag (Resgate's and --workers, --embedded)", () => {
+    assert.equal(listed.length, 31);
   });
   for (const { short, long } of listed) {
-    const value = long in sampleValues ? sampleValues[long] : "file.pem";
-    const withValue = (flag: string) => (value === undefined ? [flag] : [flag, value]);
-    test(`unsupported --${long} is refused, naming it`, () => {
-      refused(withValue(`--${long}`), `--${long}`);
-      if (short) refused(withValue(`-${short}`), `--${long}`);
+    if (long === "help" || long === "version" || long === "config") continue;
+    const args = (flag: string) => [flag, ...(sampleValues[long] ?? [])];
+    test(`--${long} is accepted`, () => {
+      loadConfig(args(`--${long}`));
+      if (short) loadConfig(args(`-${short}`));
     });
   }
 });
@@ -445,13 +521,46 @@ describe("loadConfig: -c config file", () => {
     configError(() => loadConfig(["-c", file({ port: 70000 })]), /port/i);
   });
 
-  test("unsupported settings in the file are ConfigErrors naming them", () => {
-    configError(() => loadConfig(["-c", file({ tls: true })]), /tls/);
-    configError(
-      () => loadConfig(["-c", file({ allowOrigin: "http://example.com" })]),
-      /allowOrigin/,
+  test("every Resgate key is read, matched ignoring case as Go does", () => {
+    const { config } = loadConfig([
+      "-c",
+      file({
+        natsCreds: "u.creds",
+        natscert: "c.pem",
+        NATSKEY: "k.pem",
+        natsRootCAs: ["a.pem"],
+        metricsPort: 9091,
+        apiEncoding: "jsonflat",
+        headerAuth: "auth.a.b",
+        allowOrigin: "https://app.example.com",
+        putMethod: "set",
+        deleteMethod: "delete",
+        patchMethod: "patch",
+        tls: true,
+        certFile: "c.pem",
+        keyFile: "k.pem",
+        wsCompression: true,
+        bufferSize: 8192,
+      }),
+    ]);
+    assert.equal(config.natsCreds, "u.creds");
+    assert.equal(config.natsCert, "c.pem");
+    assert.equal(config.natsKey, "k.pem");
+    assert.deepEqual(config.natsRootCAs, ["a.pem"]);
+    assert.equal(config.metricsPort, 9091);
+    assert.equal(config.apiEncoding, "jsonflat");
+    assert.equal(config.headerAuth, "auth.a.b");
+    assert.equal(config.allowOrigin, "https://app.example.com");
+    assert.deepEqual(
+      [config.putMethod, config.deleteMethod, config.patchMethod],
+      ["set", "delete", "patch"],
     );
-    configError(() => loadConfig(["-c", file({ wsCompression: true })]), /wsCompression/);
+    assert.deepEqual([config.tls, config.certFile, config.keyFile], [true, "c.pem", "k.pem"]);
+    assert.equal(config.wsCompression, true);
+  });
+
+  test("TLS in the file without a certificate is a ConfigError", () => {
+    configError(() => loadConfig(["-c", file({ tls: true })]), /tlscert/);
   });
 
   test("an unreadable config path is a ConfigError", () => {

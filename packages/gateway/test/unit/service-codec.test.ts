@@ -12,6 +12,7 @@ import {
   encodeGetRequest,
   encodeRequest,
   isLegacyChangeEvent,
+  metaOf,
   parseJson,
 } from "../../src/cache/service-codec.js";
 
@@ -234,23 +235,39 @@ describe("decodeGetResponse", () => {
 });
 
 describe("decodeAccessResponse", () => {
+  const access = (text: string) => decodeAccessResponse(bytes(text)).access;
+
   test("get and call", () => {
-    assert.deepEqual(decodeAccessResponse(bytes('{"result":{"get":true,"call":"*"}}')), {
-      get: true,
-      call: "*",
-    });
-    assert.deepEqual(decodeAccessResponse(bytes('{"result":{"get":false,"call":"set,foo"}}')), {
+    assert.deepEqual(access('{"result":{"get":true,"call":"*"}}'), { get: true, call: "*" });
+    assert.deepEqual(access('{"result":{"get":false,"call":"set,foo"}}'), {
       get: false,
       call: "set,foo",
     });
   });
 
   test("missing get and call mean no access", () => {
-    assert.deepEqual(decodeAccessResponse(bytes('{"result":{}}')), { get: false, call: "" });
-    assert.deepEqual(decodeAccessResponse(bytes('{"result":{"get":true}}')), {
-      get: true,
-      call: "",
-    });
+    assert.deepEqual(access('{"result":{}}'), { get: false, call: "" });
+    assert.deepEqual(access('{"result":{"get":true}}'), { get: true, call: "" });
+  });
+
+  test("the meta object is returned with the result, and with a service error", () => {
+    const r = decodeAccessResponse(
+      bytes('{"result":{"get":true},"meta":{"status":302,"header":{"location":["/x"]}}}'),
+    );
+    assert.deepEqual(r.meta, { status: 302, header: { Location: ["/x"] } });
+    const err = resError(
+      () =>
+        decodeAccessResponse(
+          bytes('{"error":{"code":"system.forbidden","message":"No"},"meta":{"status":403}}'),
+        ),
+      ErrorCode.forbidden,
+    );
+    assert.deepEqual(metaOf(err), { status: 403, header: undefined });
+    const missing = resError(
+      () => decodeAccessResponse(bytes('{"meta":{"status":401}}')),
+      ErrorCode.internalError,
+    );
+    assert.equal(metaOf(missing)?.status, 401);
   });
 
   test("a service error is thrown as is", () => {
