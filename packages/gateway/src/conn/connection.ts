@@ -39,12 +39,17 @@ import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
 import { collect } from "./gc.js";
 import { Subscription, canCall, canGet, type SubscriptionOwner } from "./subscription.js";
 
-/** Where a connection's frames go: a WebSocket, or an HTTP request's short-lived stand-in. */
+/** Where a connection's frames go: a WebSocket, or an HTTP request's stand-in. */
 export interface ConnectionTransport {
   send(frame: string | Buffer): void;
   /** Stops or restarts reading client frames (request backpressure). */
   pause(): void;
   resume(): void;
+  /**
+   * Takes events instead of `send` (server-sent events): the resource, the event name
+   * and the event's data as a WebSocket client would get it.
+   */
+  sendEvent?(rid: string, event: string, dataJson: string): void;
 }
 
 /** The HTTP request that opened the connection, as auth requests describe it. */
@@ -100,6 +105,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   token: string | undefined;
   tid = "";
   protocolVersion: number = ProtocolVersion.legacy;
+  /** Set for connections serving HTTP requests: their access requests carry isHttp. */
+  isHttp = false;
   readonly subs = new Map<string, Subscription>();
   disposing = false;
 
@@ -109,6 +116,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   private paused = false;
   /** Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on. */
   private readonly backlog: string[] = [];
+  private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
 
   constructor(
     readonly cid: string,
@@ -119,6 +127,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     this.queue = new SerialQueue((err) =>
       ctx.log.error({ err, cid }, "connection callback failed"),
     );
+    this.eventSink = transport.sendEvent?.bind(transport);
   }
 
   /** Subscribes to `conn.<cid>.*` and registers for token resets. */
@@ -189,6 +198,10 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   /** Sends an event frame, reusing the frame already built for the same event and rid. */
   sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void {
     if (this.disposing) return;
+    if (this.eventSink) {
+      this.eventSink(rid, event, data());
+      return;
+    }
     const key =
       this.protocolVersion < ProtocolVersion.softReferenceAndDataValue ? "1" + rid : "0" + rid;
     if (ev && ev.frameKey === key && ev.frame) {
@@ -374,6 +387,15 @@ export class Connection implements SubscriptionOwner, RequestHandler {
         });
       });
     });
+  }
+
+  /**
+   * Starts sending a resource's events after an HTTP get (server-sent events): marks
+   * the subscription and its references as sent, which lets queued events through.
+   */
+  streamHttp(sub: Subscription): void {
+    sub.resources();
+    sub.releaseResources();
   }
 
   /**
@@ -588,7 +610,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   access(sub: Subscription, cb: (access: Access) => void): void {
-    this.ctx.cache.access(sub, { token: this.token, isHttp: false }, cb);
+    this.ctx.cache.access(sub, { token: this.token, isHttp: this.isHttp }, cb);
   }
 
   // ---- tokens --------------------------------------------------------------------

@@ -272,7 +272,7 @@ export class GatewayHttpServer {
 
   /** Closes every WebSocket (1001 going away) and stops listening. */
   async close(timeoutMs: number): Promise<void> {
-    this.rest.stopping = true;
+    this.rest.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const ws of this.live.keys()) ws.close(1001, "Server is shutting down");
