@@ -117,6 +117,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   /** Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on. */
   private readonly backlog: string[] = [];
   private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
+  /** -V: every client message is logged. */
+  private readonly trace: boolean;
 
   constructor(
     readonly cid: string,
@@ -128,6 +130,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       ctx.log.error({ err, cid }, "connection callback failed"),
     );
     this.eventSink = transport.sendEvent?.bind(transport);
+    this.trace = ctx.log.isLevelEnabled("trace");
   }
 
   /** Subscribes to `conn.<cid>.*` and registers for token resets. */
@@ -171,13 +174,13 @@ export class Connection implements SubscriptionOwner, RequestHandler {
 
   /** Works on one frame; its in-flight slot was taken when it was scheduled. */
   private handle(text: string): void {
-    this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
     const isRequest = dispatch(text, this, (frame) => this.replyFrame(frame));
     if (!isRequest) this.requestDone();
   }
 
   private replyFrame(frame: string): void {
-    this.ctx.log.trace({ cid: this.cid, frame }, "<--");
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame }, "<--");
     this.transport.send(frame);
     this.requestDone();
   }
@@ -199,17 +202,20 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void {
     if (this.disposing) return;
     if (this.eventSink) {
-      this.eventSink(rid, event, data());
+      const json = data();
+      if (this.trace) this.ctx.log.trace({ cid: this.cid, rid, event, data: json }, "<-- event");
+      this.eventSink(rid, event, json);
       return;
     }
     const key =
       this.protocolVersion < ProtocolVersion.softReferenceAndDataValue ? "1" + rid : "0" + rid;
     if (ev && ev.frameKey === key && ev.frame) {
+      if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: ev.frame.toString() }, "<--");
       this.transport.send(ev.frame);
       return;
     }
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${data()}}`;
-    this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
     const frame = Buffer.from(enc.encode(text));
     if (ev) {
       ev.frameKey = key;

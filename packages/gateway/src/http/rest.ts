@@ -85,7 +85,24 @@ export class RestApi {
   private stopping = false;
   private readonly streams = new Set<SseStream>();
 
-  constructor(private readonly opts: RestOptions) {}
+  /** -V: every request and response is logged. */
+  private readonly trace: boolean;
+
+  constructor(private readonly opts: RestOptions) {
+    this.trace = opts.log.isLevelEnabled("trace");
+  }
+
+  /**
+   * Writes a response. While the gateway stops, the connection is closed after it, so
+   * that requests in flight finish and nothing new arrives on kept-alive connections.
+   */
+  private write(res: ServerResponse, a: HttpAnswer): void {
+    if (this.stopping) a.header["Connection"] = ["close"];
+    if (this.trace) {
+      this.opts.log.trace({ status: a.status, body: a.body, uri: res.req.url }, "http <--");
+    }
+    writeAnswer(res, a);
+  }
 
   /** Open event streams. */
   get streamCount(): number {
@@ -101,21 +118,22 @@ export class RestApi {
   /** Handles a request under the API path. */
   handle(req: IncomingMessage, res: ServerResponse, target: RequestTarget): void {
     const o = this.opts;
+    if (this.trace) o.log.trace({ method: req.method, uri: req.url }, "http -->");
     const header: HeaderMap = {};
     const originErr = o.cors.apply(header, req.headersDistinct["origin"]?.[0]);
     if (req.method === "OPTIONS") {
       o.cors.preflight(header, req.headersDistinct["access-control-request-headers"]);
-      writeAnswer(res, { status: 200, header, body: undefined });
+      this.write(res, { status: 200, header, body: undefined });
       return;
     }
     if (originErr) {
-      writeAnswer(res, this.errorAnswer(header, originErr));
+      this.write(res, this.errorAnswer(header, originErr));
       return;
     }
     const path = target.rawPath !== "" ? target.rawPath : target.path;
     // A trailing slash names no resource (the API path itself excepted).
     if (path.length > o.apiPath.length && path.endsWith("/")) {
-      writeAnswer(res, this.notFound(header));
+      this.write(res, this.notFound(header));
       return;
     }
     const method = req.method ?? "GET";
@@ -125,7 +143,7 @@ export class RestApi {
         o.count?.("GET");
         const rid = pathToRid(path, target.rawQuery, o.apiPath);
         if (!isValidRid(rid, true)) {
-          writeAnswer(res, this.notFound(header));
+          this.write(res, this.notFound(header));
           return;
         }
         const accept = req.headersDistinct["accept"] ?? [];
@@ -146,7 +164,7 @@ export class RestApi {
         const mapped =
           method === "PUT" || method === "DELETE" || method === "PATCH" ? o.methods[method] : null;
         if (mapped === null) {
-          writeAnswer(res, this.errorAnswer(header, Errors.methodNotAllowed()));
+          this.write(res, this.errorAnswer(header, Errors.methodNotAllowed()));
           return;
         }
         o.count?.(method);
@@ -176,21 +194,21 @@ export class RestApi {
 
   private call(ex: Exchange, rid: string, action: string): void {
     if (!isValidRid(rid, true) || !isValidRidPart(action)) {
-      writeAnswer(ex.res, this.notFound(ex.header));
+      this.write(ex.res, this.notFound(ex.header));
       return;
     }
     readBody(ex.req, (err, text) => {
       if (err) {
         // The rest of the body is not read: the connection cannot be reused.
         ex.header["Connection"] = ["close"];
-        writeAnswer(ex.res, this.errorAnswer(ex.header, err));
+        this.write(ex.res, this.errorAnswer(ex.header, err));
         return;
       }
       let params = "null";
       if (text.trim() !== "") {
         if (!isValidJson(text)) {
           const e = new ResError(ErrorCode.badRequest, "Error decoding request body: invalid JSON");
-          writeAnswer(ex.res, this.errorAnswer(ex.header, e));
+          this.write(ex.res, this.errorAnswer(ex.header, e));
           return;
         }
         params = compact(text);
@@ -222,7 +240,7 @@ export class RestApi {
         if (answered) return;
         answered = true;
         conn.dispose();
-        writeAnswer(ex.res, this.answer(ex, out, authMeta));
+        this.write(ex.res, this.answer(ex, out, authMeta));
       });
     });
   }
@@ -238,7 +256,7 @@ export class RestApi {
     then: (conn: Connection, authMeta: Meta | undefined) => void,
   ): Connection | undefined {
     if (this.stopping) {
-      writeAnswer(ex.res, this.errorAnswer(ex.header, Errors.serviceUnavailable()));
+      this.write(ex.res, this.errorAnswer(ex.header, Errors.serviceUnavailable()));
       return undefined;
     }
     const o = this.opts;
@@ -257,7 +275,7 @@ export class RestApi {
       if (isDirectResponseStatus(r.meta) && r.meta?.status !== undefined) {
         conn.dispose();
         const href = ridToPath(r.rid ?? "", o.apiPath);
-        writeAnswer(ex.res, this.statusAnswer(ex.header, r.meta, href, r.err));
+        this.write(ex.res, this.statusAnswer(ex.header, r.meta, href, r.err));
         return;
       }
       conn.enqueue(() => then(conn, r.meta));
@@ -290,7 +308,7 @@ export class RestApi {
       c.getHttp(rid, (r) => {
         const answer = (out: Outcome) => {
           c.dispose();
-          writeAnswer(ex.res, this.answer(ex, out, authMeta));
+          this.write(ex.res, this.answer(ex, out, authMeta));
         };
         if (!r.sub || isDirectResponseStatus(r.meta)) {
           answer({ err: r.err, meta: r.meta });
@@ -308,7 +326,7 @@ export class RestApi {
         const head = this.answer(ex, { meta: r.meta }, authMeta);
         if (head.status !== 204 || ex.res.destroyed) {
           c.dispose();
-          if (!ex.res.destroyed) writeAnswer(ex.res, head);
+          if (!ex.res.destroyed) this.write(ex.res, head);
           return;
         }
         for (const [k, v] of safeHeaderLines(head.header)) ex.res.setHeader(k, v);

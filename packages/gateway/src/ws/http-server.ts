@@ -54,6 +54,7 @@ export class GatewayHttpServer {
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string[]>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly rest: RestApi;
+  private closing = false;
 
   constructor(private readonly opts: HttpServerOptions) {
     this.rest = new RestApi({
@@ -123,6 +124,7 @@ export class GatewayHttpServer {
   }
 
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (this.closing) res.setHeader("Connection", "close");
     const target = parseRequestTarget(req.url ?? "/");
     // Go's server refuses a target it cannot parse (a bad %-escape) before any handler.
     if (!target) {
@@ -271,7 +273,13 @@ export class GatewayHttpServer {
   }
 
   /** Closes every WebSocket (1001 going away) and stops listening. */
+  /**
+   * Stops serving within `timeoutMs`: no new connections, WebSockets closed with 1001,
+   * event streams ended, HTTP requests in flight answered (then their connections
+   * closed); whatever is left at the deadline is cut.
+   */
   async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
     this.rest.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -281,8 +289,12 @@ export class GatewayHttpServer {
       this.server.closeAllConnections();
     }, timeoutMs);
     deadline.unref();
+    // Connections become idle as their last response ends: close them as they do.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 25);
+    sweep.unref();
     this.server.closeIdleConnections();
     await closed;
+    clearInterval(sweep);
     clearTimeout(deadline);
   }
 }
