@@ -104,11 +104,6 @@ export class RestApi {
     writeAnswer(res, a);
   }
 
-  /** Open event streams. */
-  get streamCount(): number {
-    return this.streams.size;
-  }
-
   /** Refuses new requests (503) and ends every event stream. */
   stop(): void {
     this.stopping = true;

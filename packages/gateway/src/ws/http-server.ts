@@ -133,7 +133,7 @@ export class GatewayHttpServer {
       return;
     }
     if (target.uri === "*") {
-      res.writeHead(400, { Connection: "close" });
+      res.writeHead(400, { Connection: "close", "Content-Length": "0" });
       res.end();
       return;
     }

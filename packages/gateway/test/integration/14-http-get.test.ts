@@ -407,3 +407,48 @@ describe("caching: ETag and If-None-Match (beyond Resgate)", () => {
     c.close();
   });
 });
+
+test("random paths get Resgate's statuses, never a crash (runs last: it denies every access)", async () => {
+  env.service.handle("access.>", (r) => r.access(false));
+  env.service.handle("get.>", (r) => r.error("system.notFound", "Not found"));
+  const alphabet = [
+    "a",
+    "b",
+    ".",
+    "/",
+    "%",
+    "2",
+    "E",
+    "e",
+    "f",
+    "z",
+    "?",
+    "=",
+    "&",
+    "*",
+    ">",
+    "~",
+    "%2E",
+    "%2F",
+    "%25",
+    "%C3%A5",
+    "//",
+  ];
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const port = env.gateway.address().port;
+  for (let i = 0; i < 200; i++) {
+    let path = "/api/";
+    const len = 1 + rand(8);
+    for (let j = 0; j < len; j++) path += alphabet[rand(alphabet.length)] ?? "";
+    const out = await rawHttp(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1]);
+    assert.ok([400, 401, 404].includes(status), `${path}: ${out.split("\r\n")[0]}`);
+  }
+  // Still serving.
+  const r = await http(env.httpUrl, "GET", "/api/");
+  assert.equal(r.status, 404);
+});
