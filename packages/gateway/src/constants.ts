@@ -70,3 +70,6 @@ export const MAX_HTTP_BODY_BYTES = 16 * 1024 * 1024;
  * a response grow without bound; past this size it is a system.internalError.
  */
 export const MAX_HTTP_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Interval of the comments that keep an idle server-sent event stream open through proxies. */
+export const SSE_HEARTBEAT_MS = 15_000;

@@ -16,6 +16,7 @@ import {
   GATEWAY_VERSION,
   MAX_OUTGOING_BYTES,
   SHUTDOWN_TIMEOUT_MS,
+  SSE_HEARTBEAT_MS,
   UNSUBSCRIBE_DELAY_MS,
 } from "./constants.js";
 import { Cors, allowMethods, parseAllowOrigin } from "./http/cors.js";
@@ -74,6 +75,8 @@ export interface GatewayOptions {
   embedded?: boolean;
   /** Extra HTTP routes served by the gateway (the demo page); true when answered. */
   pages?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Interval of event-stream heartbeat comments (default SSE_HEARTBEAT_MS). */
+  sseHeartbeatMs?: number;
 }
 
 export class Gateway {
@@ -155,6 +158,14 @@ export class Gateway {
         headerAuth: splitMethod(c.headerAuth),
         methods: { PUT: c.putMethod, DELETE: c.deleteMethod, PATCH: c.patchMethod },
         count: metrics ? (method) => metrics.countHttp(method) : undefined,
+        sse: {
+          heartbeatMs: this.opts.sseHeartbeatMs ?? SSE_HEARTBEAT_MS,
+          maxBufferedBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
+        },
+        onSlowConsumer: () => {
+          this.log.warn("slow event-stream consumer disconnected");
+          metrics?.slowConsumerDisconnects.inc();
+        },
       },
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
       maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,

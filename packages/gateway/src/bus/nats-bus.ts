@@ -15,6 +15,7 @@ import { Errors, internalError, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
 import { MAX_SERVICE_PAYLOAD_BYTES, NATS_MAX_CONTROL_LINE } from "../constants.js";
 import { FifoTimer, type TimerEntry } from "../util/fifo-timer.js";
+import { redactPayload } from "../util/redact.js";
 import {
   NoRespondersError,
   type BusStatus,
@@ -66,12 +67,15 @@ export class NatsBus implements MessageBus {
   private readonly statusListeners: ((s: BusStatus, detail?: string) => void)[] = [];
   private inboxPrefix = "";
   private nextId = 0;
+  /** -V: every message is logged (checked once: trace logging is fixed at start). */
+  private readonly trace: boolean;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly opts: NatsBusOptions,
   ) {
     this.timer = new FifoTimer(opts.requestTimeoutMs);
+    this.trace = opts.logger.isLevelEnabled("trace");
   }
 
   /** Connects, waiting (and retrying) until the first connection succeeds. */
@@ -135,7 +139,9 @@ export class NatsBus implements MessageBus {
       queueMicrotask(() => onReply(publishError(err), undefined));
       return;
     }
-    this.opts.logger.trace({ subject, payload }, "nats request");
+    if (this.trace) {
+      this.opts.logger.trace({ subject, reply, payload: redactPayload(payload) }, "nats request");
+    }
     req.entry = this.timer.add(() => this.timeout(id));
     this.pending.set(id, req);
   }
@@ -162,7 +168,10 @@ export class NatsBus implements MessageBus {
       req.onReply(new NoRespondersError(), undefined);
       return;
     }
-    this.opts.logger.trace({ subject: msg.subject, data: decoder.decode(data) }, "nats reply");
+    if (this.trace) {
+      const text = redactPayload(decoder.decode(data));
+      this.opts.logger.trace({ subject: msg.subject, data: text }, "nats reply");
+    }
     req.onReply(undefined, data);
   }
 
@@ -199,6 +208,10 @@ export class NatsBus implements MessageBus {
           );
           return;
         }
+        if (this.trace) {
+          const text = redactPayload(decoder.decode(msg.data));
+          this.opts.logger.trace({ subject: msg.subject, data: text }, "nats message");
+        }
         handler(msg.subject, msg.data);
       },
     });
@@ -206,6 +219,9 @@ export class NatsBus implements MessageBus {
   }
 
   publish(subject: string, payload: string): void {
+    if (this.trace) {
+      this.opts.logger.trace({ subject, payload: redactPayload(payload) }, "nats publish");
+    }
     this.nc.publish(subject, payload);
   }
 

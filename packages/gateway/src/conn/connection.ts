@@ -40,12 +40,17 @@ import { collect } from "./gc.js";
 import { OutgoingFrame } from "./outgoing-frame.js";
 import { Subscription, canCall, canGet, type SubscriptionOwner } from "./subscription.js";
 
-/** Where a connection's frames go: a WebSocket, or an HTTP request's short-lived stand-in. */
+/** Where a connection's frames go: a WebSocket, or an HTTP request's stand-in. */
 export interface ConnectionTransport {
   send(frame: string | OutgoingFrame): void;
   /** Stops or restarts reading client frames (request backpressure). */
   pause(): void;
   resume(): void;
+  /**
+   * Takes events instead of `send` (server-sent events): the resource, the event name
+   * and the event's data as a WebSocket client would get it.
+   */
+  sendEvent?(rid: string, event: string, dataJson: string): void;
 }
 
 /** The HTTP request that opened the connection, as auth requests describe it. */
@@ -101,6 +106,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   token: string | undefined;
   tid = "";
   protocolVersion: number = ProtocolVersion.legacy;
+  /** Set for connections serving HTTP requests: their access requests carry isHttp. */
+  isHttp = false;
   readonly subs = new Map<string, Subscription>();
   disposing = false;
 
@@ -110,6 +117,9 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   private paused = false;
   /** Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on. */
   private readonly backlog: string[] = [];
+  private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
+  /** -V: every client message is logged. */
+  private readonly trace: boolean;
 
   constructor(
     readonly cid: string,
@@ -120,6 +130,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     this.queue = new SerialQueue((err) =>
       ctx.log.error({ err, cid }, "connection callback failed"),
     );
+    this.eventSink = transport.sendEvent?.bind(transport);
+    this.trace = ctx.log.isLevelEnabled("trace");
   }
 
   /** Subscribes to `conn.<cid>.*` and registers for token resets. */
@@ -163,13 +175,13 @@ export class Connection implements SubscriptionOwner, RequestHandler {
 
   /** Works on one frame; its in-flight slot was taken when it was scheduled. */
   private handle(text: string): void {
-    this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "-->");
     const isRequest = dispatch(text, this, (frame) => this.replyFrame(frame));
     if (!isRequest) this.requestDone();
   }
 
   private replyFrame(frame: string): void {
-    this.ctx.log.trace({ cid: this.cid, frame }, "<--");
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame }, "<--");
     this.transport.send(frame);
     this.requestDone();
   }
@@ -190,14 +202,21 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   /** Sends an event frame, reusing the frame already built for the same event and rid. */
   sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void {
     if (this.disposing) return;
+    if (this.eventSink) {
+      const json = data();
+      if (this.trace) this.ctx.log.trace({ cid: this.cid, rid, event, data: json }, "<-- event");
+      this.eventSink(rid, event, json);
+      return;
+    }
     const key =
       this.protocolVersion < ProtocolVersion.softReferenceAndDataValue ? "1" + rid : "0" + rid;
     if (ev && ev.frameKey === key && ev.frame) {
+      if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: ev.frame.data.toString() }, "<--");
       this.transport.send(ev.frame);
       return;
     }
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${data()}}`;
-    this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
     const frame = new OutgoingFrame(Buffer.from(enc.encode(text)));
     if (ev) {
       ev.frameKey = key;
@@ -375,6 +394,15 @@ export class Connection implements SubscriptionOwner, RequestHandler {
         });
       });
     });
+  }
+
+  /**
+   * Starts sending a resource's events after an HTTP get (server-sent events): marks
+   * the subscription and its references as sent, which lets queued events through.
+   */
+  streamHttp(sub: Subscription): void {
+    sub.resources();
+    sub.releaseResources();
   }
 
   /**
@@ -589,7 +617,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   access(sub: Subscription, cb: (access: Access) => void): void {
-    this.ctx.cache.access(sub, { token: this.token, isHttp: false }, cb);
+    this.ctx.cache.access(sub, { token: this.token, isHttp: this.isHttp }, cb);
   }
 
   // ---- tokens --------------------------------------------------------------------

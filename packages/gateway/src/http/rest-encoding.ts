@@ -10,6 +10,7 @@ import {
   member,
   readObject,
   compact,
+  parseRawValue,
   type Value,
 } from "@resgate-ts/protocol";
 import type { Collection, Model } from "../cache/resource-data.js";
@@ -35,6 +36,15 @@ export interface ApiEncoder {
   /** A call result; undefined when it is null (204 No Content). */
   encodePost(resultJson: string): string | undefined;
   encodeError(err: ResError): string;
+  /**
+   * The data of an event on `rid` (for server-sent events): the RES event's data with
+   * every value encoded as in a GET response, references found with `lookup`, and
+   * the resource set members of the WebSocket event left out.
+   */
+  encodeEvent(
+    e: { rid: string; event: string; dataJson: string },
+    lookup: (rid: string) => EncodableResource | undefined,
+  ): string;
   /** The body of 404 answers to URLs that name no resource. */
   readonly notFound: string;
 }
@@ -56,8 +66,16 @@ export function apiEncoder(name: string, apiPath: string): ApiEncoder {
     },
     encodePost: (json) => (json === "null" ? undefined : json),
     encodeError: (err) => encodeErrorObject(err),
+    encodeEvent: (e, lookup) => {
+      const w = new Writer(apiPath);
+      w.event(e, lookup, flat);
+      return w.text();
+    },
   };
 }
+
+/** Members of a WebSocket event's data that carry resources the client had not got yet. */
+const RESOURCE_SET_MEMBERS = new Set(["models", "collections", "errors"]);
 
 /** An encoding in progress: output chunks and the resources on the current path. */
 class Writer {
@@ -134,6 +152,58 @@ class Writer {
       this.write("}");
     }
     this.path.pop();
+  }
+
+  /** An event's data; see ApiEncoder.encodeEvent. */
+  event(
+    e: { rid: string; event: string; dataJson: string },
+    lookup: (rid: string) => EncodableResource | undefined,
+    flat: boolean,
+  ): void {
+    const o = e.event === "change" || e.event === "add" ? readObject(e.dataJson) : undefined;
+    if (!o) {
+      this.write(e.dataJson);
+      return;
+    }
+    // Values refer to resources from the event's resource: it is on the path.
+    const owner: EncodableResource = {
+      rid: e.rid,
+      model: undefined,
+      collection: undefined,
+      error: () => undefined,
+      ref: lookup,
+    };
+    this.path.push(e.rid);
+    this.write("{");
+    let first = true;
+    for (const [k, raw] of o) {
+      if (RESOURCE_SET_MEMBERS.has(k)) continue;
+      this.write((first ? "" : ",") + JSON.stringify(k) + ":");
+      first = false;
+      const values = k === "values" ? readObject(raw) : undefined;
+      if (values) {
+        this.write("{");
+        let f = true;
+        for (const [name, v] of values) {
+          this.write((f ? "" : ",") + JSON.stringify(name) + ":");
+          f = false;
+          this.rawValue(owner, v, flat);
+        }
+        this.write("}");
+      } else if (k === "value") {
+        this.rawValue(owner, raw, flat);
+      } else {
+        this.write(compact(raw));
+      }
+    }
+    this.write("}");
+    this.path.pop();
+  }
+
+  private rawValue(owner: EncodableResource, raw: string, flat: boolean): void {
+    const r = parseRawValue(raw);
+    if (!r.ok || r.value.type === ValueType.delete) this.write(compact(raw));
+    else this.value(owner, r.value, flat);
   }
 
   private values(r: EncodableResource, values: readonly Value[], flat: boolean): void {

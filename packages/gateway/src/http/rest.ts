@@ -4,6 +4,7 @@
  * Each request is served by a short-lived Connection, so access checks, calls and
  * header authentication are those of WebSocket clients, with `isHttp` set.
  */
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   ErrorCode,
@@ -34,7 +35,14 @@ import { requestInfo } from "../ws/request-info.js";
 import type { Cors } from "./cors.js";
 import type { RequestTarget } from "./request-target.js";
 import { pathToRid, pathToRidAction, ridToPath, type ApiEncoder } from "./rest-encoding.js";
-import { statusAnswer, writeAnswer, type HeaderMap, type HttpAnswer } from "./response.js";
+import {
+  safeHeaderLines,
+  statusAnswer,
+  writeAnswer,
+  type HeaderMap,
+  type HttpAnswer,
+} from "./response.js";
+import { SseStream, parseLastEventId } from "./sse.js";
 import { errorStatus } from "./status.js";
 
 export interface RestOptions {
@@ -49,6 +57,10 @@ export interface RestOptions {
   log: Logger;
   /** Counts an API request by HTTP method (GET counts HEAD too). */
   count?: ((method: string) => void) | undefined;
+  /** Server-sent event streams: heartbeat interval and the bytes a slow reader may owe. */
+  sse: { heartbeatMs: number; maxBufferedBytes: number };
+  /** Called when an event stream is cut off for not reading. */
+  onSlowConsumer?: (() => void) | undefined;
 }
 
 /** What a request's work hands back (Resgate's temporaryConn write callback). */
@@ -70,28 +82,53 @@ const NO_TRANSPORT: ConnectionTransport = {
 
 export class RestApi {
   /** Set while the gateway stops: new requests get 503. */
-  stopping = false;
+  private stopping = false;
+  private readonly streams = new Set<SseStream>();
 
-  constructor(private readonly opts: RestOptions) {}
+  /** -V: every request and response is logged. */
+  private readonly trace: boolean;
+
+  constructor(private readonly opts: RestOptions) {
+    this.trace = opts.log.isLevelEnabled("trace");
+  }
+
+  /**
+   * Writes a response. While the gateway stops, the connection is closed after it, so
+   * that requests in flight finish and nothing new arrives on kept-alive connections.
+   */
+  private write(res: ServerResponse, a: HttpAnswer): void {
+    if (this.stopping) a.header["Connection"] = ["close"];
+    if (this.trace) {
+      this.opts.log.trace({ status: a.status, body: a.body, uri: res.req.url }, "http <--");
+    }
+    writeAnswer(res, a);
+  }
+
+  /** Refuses new requests (503) and ends every event stream. */
+  stop(): void {
+    this.stopping = true;
+    for (const s of this.streams) s.end("stopping");
+  }
 
   /** Handles a request under the API path. */
   handle(req: IncomingMessage, res: ServerResponse, target: RequestTarget): void {
     const o = this.opts;
+    if (this.trace) o.log.trace({ method: req.method, uri: req.url }, "http -->");
     const header: HeaderMap = {};
     const originErr = o.cors.apply(header, req.headersDistinct["origin"]?.[0]);
     if (req.method === "OPTIONS") {
       o.cors.preflight(header, req.headersDistinct["access-control-request-headers"]);
-      writeAnswer(res, { status: 200, header, body: undefined });
+      this.write(res, { status: 200, header, body: undefined });
       return;
     }
     if (originErr) {
-      writeAnswer(res, this.errorAnswer(header, originErr));
+      this.write(res, this.errorAnswer(header, originErr));
       return;
     }
     const path = target.rawPath !== "" ? target.rawPath : target.path;
     // A trailing slash names no resource (the API path itself excepted).
     if (path.length > o.apiPath.length && path.endsWith("/")) {
-      writeAnswer(res, this.notFound(header));
+      this.write(res, this.notFound(header));
       return;
     }
     const method = req.method ?? "GET";
@@ -101,10 +138,15 @@ export class RestApi {
         o.count?.("GET");
         const rid = pathToRid(path, target.rawQuery, o.apiPath);
         if (!isValidRid(rid, true)) {
-          writeAnswer(res, this.notFound(header));
+          this.write(res, this.notFound(header));
           return;
         }
-        this.get({ req, res, header }, rid);
+        const accept = req.headersDistinct["accept"] ?? [];
+        if (method === "GET" && accept.some((a) => a.includes("text/event-stream"))) {
+          this.stream({ req, res, header }, rid);
+        } else {
+          this.get({ req, res, header }, rid);
+        }
         return;
       }
       case "POST": {
@@ -117,7 +159,7 @@ export class RestApi {
         const mapped =
           method === "PUT" || method === "DELETE" || method === "PATCH" ? o.methods[method] : null;
         if (mapped === null) {
-          writeAnswer(res, this.errorAnswer(header, Errors.methodNotAllowed()));
+          this.write(res, this.errorAnswer(header, Errors.methodNotAllowed()));
           return;
         }
         o.count?.(method);
@@ -147,21 +189,21 @@ export class RestApi {
 
   private call(ex: Exchange, rid: string, action: string): void {
     if (!isValidRid(rid, true) || !isValidRidPart(action)) {
-      writeAnswer(ex.res, this.notFound(ex.header));
+      this.write(ex.res, this.notFound(ex.header));
       return;
     }
     readBody(ex.req, (err, text) => {
       if (err) {
         // The rest of the body is not read: the connection cannot be reused.
         ex.header["Connection"] = ["close"];
-        writeAnswer(ex.res, this.errorAnswer(ex.header, err));
+        this.write(ex.res, this.errorAnswer(ex.header, err));
         return;
       }
       let params = "null";
       if (text.trim() !== "") {
         if (!isValidJson(text)) {
           const e = new ResError(ErrorCode.badRequest, "Error decoding request body: invalid JSON");
-          writeAnswer(ex.res, this.errorAnswer(ex.header, e));
+          this.write(ex.res, this.errorAnswer(ex.header, e));
           return;
         }
         params = compact(text);
@@ -187,38 +229,111 @@ export class RestApi {
     ex: Exchange,
     work: (conn: Connection, done: (o: Outcome) => void) => void,
   ): void {
-    if (this.stopping) {
-      writeAnswer(ex.res, this.errorAnswer(ex.header, Errors.serviceUnavailable()));
-      return;
-    }
-    const o = this.opts;
-    const conn = new Connection(newCid(), o.context, NO_TRANSPORT, requestInfo(ex.req));
-    conn.protocolVersion = ProtocolVersion.latest;
-    let authMeta: Meta | undefined;
-    let answered = false;
-    const done = (out: Outcome) => {
-      if (answered) return;
-      answered = true;
-      conn.dispose();
-      writeAnswer(ex.res, this.answer(ex, out, authMeta));
-    };
-    const auth = o.headerAuth;
-    if (!auth) {
-      conn.enqueue(() => work(conn, done));
-      return;
-    }
-    // Token events for this connection may come with the auth reply.
-    conn.start();
-    void conn.headerAuth(auth.rid, auth.method).then((r) => {
-      if (isDirectResponseStatus(r.meta) && r.meta?.status !== undefined) {
+    this.open(ex, NO_TRANSPORT, (conn, authMeta) => {
+      let answered = false;
+      work(conn, (out) => {
+        if (answered) return;
         answered = true;
         conn.dispose();
+        this.write(ex.res, this.answer(ex, out, authMeta));
+      });
+    });
+  }
+
+  /**
+   * Opens a connection for a request and runs `then` on its queue, after header
+   * authentication when configured. A 503 while stopping, or a direct meta status
+   * from the auth reply, answers the request instead.
+   */
+  private open(
+    ex: Exchange,
+    transport: ConnectionTransport,
+    then: (conn: Connection, authMeta: Meta | undefined) => void,
+  ): Connection | undefined {
+    if (this.stopping) {
+      this.write(ex.res, this.errorAnswer(ex.header, Errors.serviceUnavailable()));
+      return undefined;
+    }
+    const o = this.opts;
+    const conn = new Connection(newCid(), o.context, transport, requestInfo(ex.req));
+    conn.protocolVersion = ProtocolVersion.latest;
+    conn.isHttp = true;
+    const auth = o.headerAuth;
+    // A stream lives on: token events and token resets reach it. So do they a request
+    // whose header auth may set a token; other requests need neither.
+    if (auth || transport !== NO_TRANSPORT) conn.start();
+    if (!auth) {
+      conn.enqueue(() => then(conn, undefined));
+      return conn;
+    }
+    void conn.headerAuth(auth.rid, auth.method).then((r) => {
+      if (isDirectResponseStatus(r.meta) && r.meta?.status !== undefined) {
+        conn.dispose();
         const href = ridToPath(r.rid ?? "", o.apiPath);
-        writeAnswer(ex.res, this.statusAnswer(ex.header, r.meta, href, r.err));
+        this.write(ex.res, this.statusAnswer(ex.header, r.meta, href, r.err));
         return;
       }
-      authMeta = r.meta;
-      conn.enqueue(() => work(conn, done));
+      conn.enqueue(() => then(conn, r.meta));
+    });
+    return conn;
+  }
+
+  /**
+   * A GET as an event stream: the resource first, then its events, for as long as the
+   * client stays and may get it. Failures are answered as a plain GET would be.
+   */
+  private stream(ex: Exchange, rid: string): void {
+    const o = this.opts;
+    // The stream's callbacks run only once the connection below exists.
+    const stream: SseStream = new SseStream(ex.res, {
+      rid,
+      apiPath: o.apiPath,
+      encoder: o.encoder,
+      lookup: (r) => conn?.subs.get(r),
+      heartbeatMs: o.sse.heartbeatMs,
+      maxBufferedBytes: o.sse.maxBufferedBytes,
+      lastEventId: parseLastEventId(ex.req.headersDistinct["last-event-id"]?.[0]),
+      onEnd: (reason) => {
+        this.streams.delete(stream);
+        conn?.dispose();
+        if (reason === "slow") o.onSlowConsumer?.();
+      },
+    });
+    const conn = this.open(ex, stream, (c, authMeta) => {
+      c.getHttp(rid, (r) => {
+        const answer = (out: Outcome) => {
+          c.dispose();
+          this.write(ex.res, this.answer(ex, out, authMeta));
+        };
+        if (!r.sub || isDirectResponseStatus(r.meta)) {
+          answer({ err: r.err, meta: r.meta });
+          return;
+        }
+        let body: string;
+        try {
+          body = o.encoder.encodeGet(r.sub);
+        } catch (err) {
+          answer({ err: err instanceof ResError ? err : Errors.internalError(), meta: r.meta });
+          return;
+        }
+        // The headers a plain GET would get (an outcome without a body answers 204
+        // unless the meta says otherwise), with the stream's own content type.
+        const head = this.answer(ex, { meta: r.meta }, authMeta);
+        if (head.status !== 204 || ex.res.destroyed) {
+          c.dispose();
+          if (!ex.res.destroyed) this.write(ex.res, head);
+          return;
+        }
+        for (const [k, v] of safeHeaderLines(head.header)) ex.res.setHeader(k, v);
+        ex.res.writeHead(200, {
+          "Content-Type": "text/event-stream",
+          "Cache-Control": "no-cache",
+          "X-Accel-Buffering": "no",
+        });
+        this.streams.add(stream);
+        stream.start(body);
+        c.streamHttp(r.sub);
+      });
     });
   }
 
@@ -251,6 +366,16 @@ export class RestApi {
     }
     if (out.body !== undefined && out.body !== "") {
       header["Content-Type"] = [this.opts.encoder.contentType];
+      const m = ex.req.method;
+      if (m === "GET" || m === "HEAD") {
+        // Caching (beyond Resgate): the body's hash as a strong validator.
+        const etag = `"${createHash("sha1").update(out.body).digest("base64url")}"`;
+        header["Etag"] = [etag];
+        if (matchesEtag(ex.req.headersDistinct["if-none-match"], etag)) {
+          delete header["Content-Type"];
+          return { status: 304, header, body: undefined };
+        }
+      }
       return { status: 200, header, body: out.body };
     }
     return { status: 204, header, body: undefined };
@@ -316,4 +441,16 @@ function readBody(
   req.on("error", (e) =>
     finish(new ResError(ErrorCode.badRequest, "Error reading request body: " + e.message)),
   );
+}
+
+/** Whether an If-None-Match header lists `etag` (weak comparison) or is "*". */
+function matchesEtag(values: readonly string[] | undefined, etag: string): boolean {
+  if (!values) return false;
+  for (const v of values) {
+    for (const tag of v.split(",")) {
+      const t = tag.trim();
+      if (t === "*" || t === etag || t === "W/" + etag) return true;
+    }
+  }
+  return false;
 }

@@ -59,6 +59,7 @@ export class GatewayHttpServer {
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string[]>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly rest: RestApi;
+  private closing = false;
 
   constructor(private readonly opts: HttpServerOptions) {
     this.rest = new RestApi({
@@ -128,6 +129,7 @@ export class GatewayHttpServer {
   }
 
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (this.closing) res.setHeader("Connection", "close");
     if (this.opts.pages?.(req, res)) return;
     const target = parseRequestTarget(req.url ?? "/");
     // Go's server refuses a target it cannot parse (a bad %-escape) before any handler.
@@ -137,7 +139,7 @@ export class GatewayHttpServer {
       return;
     }
     if (target.uri === "*") {
-      res.writeHead(400, { Connection: "close" });
+      res.writeHead(400, { Connection: "close", "Content-Length": "0" });
       res.end();
       return;
     }
@@ -281,8 +283,14 @@ export class GatewayHttpServer {
   }
 
   /** Closes every WebSocket (1001 going away) and stops listening. */
+  /**
+   * Stops serving within `timeoutMs`: no new connections, WebSockets closed with 1001,
+   * event streams ended, HTTP requests in flight answered (then their connections
+   * closed); whatever is left at the deadline is cut.
+   */
   async close(timeoutMs: number): Promise<void> {
-    this.rest.stopping = true;
+    this.closing = true;
+    this.rest.stop();
     if (this.heartbeat) clearInterval(this.heartbeat);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const ws of this.live.keys()) ws.close(1001, "Server is shutting down");
@@ -291,8 +299,12 @@ export class GatewayHttpServer {
       this.server.closeAllConnections();
     }, timeoutMs);
     deadline.unref();
+    // Connections become idle as their last response ends: close them as they do.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 25);
+    sweep.unref();
     this.server.closeIdleConnections();
     await closed;
+    clearInterval(sweep);
     clearTimeout(deadline);
   }
 }

@@ -2,6 +2,7 @@
 // access with isHttp, references nested in the json and jsonflat encodings, errors
 // mapped to statuses, and header authentication (--headauth).
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { TestEnv } from "../support/env.js";
 import { errorBody, http, rawHttp } from "../support/http.js";
@@ -357,4 +358,97 @@ describe("--headauth", () => {
       });
     }
   }
+});
+
+describe("caching: ETag and If-None-Match (beyond Resgate)", () => {
+  test("the ETag is the body's SHA-1; a matching If-None-Match gets 304", async () => {
+    const p = env.prefix();
+    env.service.serveModel(`${p}.model`, { n: 1 });
+    const path = `/api/${p}/model`;
+    const first = await http(env.httpUrl, "GET", path);
+    const etag = `"${createHash("sha1").update(first.body).digest("base64url")}"`;
+    assert.equal(first.headers.get("etag"), etag);
+    const head = await http(env.httpUrl, "HEAD", path);
+    assert.equal(head.headers.get("etag"), etag);
+    for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
+      const r = await http(env.httpUrl, "GET", path, { headers: { "If-None-Match": inm } });
+      assert.equal(r.status, 304, inm);
+      assert.equal(r.body, "");
+      assert.equal(r.headers.get("etag"), etag);
+      assert.equal(r.headers.get("content-type"), null);
+      assert.equal(r.headers.get("access-control-allow-origin"), "*");
+    }
+    const other = await http(env.httpUrl, "GET", path, { headers: { "If-None-Match": '"x"' } });
+    assert.equal(other.status, 200);
+    assert.equal(other.body, '{"n":1}');
+  });
+
+  test("a change makes a new ETag; errors and calls have none", async () => {
+    const p = env.prefix();
+    env.service.serveModel(`${p}.model`, { n: 1 });
+    env.service.handle(`call.${p}.model.get`, (r) => r.result({ n: 1 }));
+    const c = await env.connect();
+    await c.result(`subscribe.${p}.model`);
+    const path = `/api/${p}/model`;
+    const before = (await http(env.httpUrl, "GET", path)).headers.get("etag");
+    env.service.event(`${p}.model`, "change", { values: { n: 2 } });
+    await c.nextEvent(`${p}.model.change`);
+    const after = await http(env.httpUrl, "GET", path, {
+      headers: { "If-None-Match": before ?? "" },
+    });
+    assert.equal(after.status, 200);
+    assert.equal(after.body, '{"n":2}');
+    assert.notEqual(after.headers.get("etag"), before);
+    const post = await http(env.httpUrl, "POST", `${path}/get`);
+    assert.equal(post.status, 200);
+    assert.equal(post.headers.get("etag"), null);
+    const missing = await http(env.httpUrl, "GET", "/api/a/b.c");
+    assert.equal(missing.headers.get("etag"), null);
+    c.close();
+  });
+});
+
+test("random paths get Resgate's statuses, never a crash (runs last: it denies every access)", async () => {
+  env.service.handle("access.>", (r) => r.access(false));
+  env.service.handle("get.>", (r) => r.error("system.notFound", "Not found"));
+  const alphabet = [
+    "a",
+    "b",
+    ".",
+    "/",
+    "%",
+    "2",
+    "E",
+    "e",
+    "f",
+    "z",
+    "?",
+    "=",
+    "&",
+    "*",
+    ">",
+    "~",
+    "%2E",
+    "%2F",
+    "%25",
+    "%C3%A5",
+    "//",
+  ];
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const port = env.gateway.address().port;
+  for (let i = 0; i < 200; i++) {
+    let path = "/api/";
+    const len = 1 + rand(8);
+    for (let j = 0; j < len; j++) path += alphabet[rand(alphabet.length)] ?? "";
+    const out = await rawHttp(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1]);
+    assert.ok([400, 401, 404].includes(status), `${path}: ${out.split("\r\n")[0]}`);
+  }
+  // Still serving.
+  const r = await http(env.httpUrl, "GET", "/api/");
+  assert.equal(r.status, 404);
 });

@@ -16,6 +16,8 @@ export interface EnvOptions {
   /** Extra nats-server arguments (e.g. `-c <file>`). */
   natsArgs?: string[];
   unsubscribeDelayMs?: number;
+  /** Interval of event-stream heartbeats. */
+  sseHeartbeatMs?: number;
 }
 
 let counter = 0;
@@ -47,6 +49,7 @@ export class TestEnv {
       logger,
       unsubscribeDelayMs: opts.unsubscribeDelayMs ?? 5000,
       ...(opts.maxOutgoingBytes === undefined ? {} : { maxOutgoingBytes: opts.maxOutgoingBytes }),
+      ...(opts.sseHeartbeatMs === undefined ? {} : { sseHeartbeatMs: opts.sseHeartbeatMs }),
     });
     // port 0: the OS picks one (validate() is not run for in-process gateways).
     await gateway.start();

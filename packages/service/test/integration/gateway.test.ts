@@ -258,7 +258,7 @@ test("system.reset after a service restart resynchronises clients", async () => 
   await first.close();
   title = "New"; // changed while no service ran: no event was sent
   await make().serve(env.nats.url);
-  assert.deepEqual((await c.nextEvent(`${name}.model.change`)).data, {
+  assert.deepEqual((await c.nextEvent(`${name}.model.change`, 5000)).data, {
     values: { title: "New" },
   });
 });
