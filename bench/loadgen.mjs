@@ -2,6 +2,7 @@
 // connections, subscribes them, then counts event frames (and reads a timestamp from
 // them for latency) without parsing JSON, so that it costs as little CPU as possible.
 // Commands arrive over IPC; results go back the same way.
+import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
 
@@ -111,6 +112,34 @@ process.on("message", async (msg) => {
         }),
       );
       process.send({ type: "requests", done });
+    } else if (msg.type === "http") {
+      // HTTP GET throughput: `concurrency` keep-alive request loops for `ms`.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: msg.concurrency });
+      const deadline = Date.now() + msg.ms;
+      let done = 0;
+      let failed = 0;
+      const get = () =>
+        new Promise((resolve) => {
+          const req = http.get(msg.url, { agent }, (res) => {
+            res.resume();
+            res.on("end", () => {
+              if (res.statusCode === 200) done++;
+              else failed++;
+              resolve();
+            });
+          });
+          req.on("error", () => {
+            failed++;
+            resolve();
+          });
+        });
+      await Promise.all(
+        Array.from({ length: msg.concurrency }, async () => {
+          while (Date.now() < deadline) await get();
+        }),
+      );
+      agent.destroy();
+      process.send({ type: "http", done, failed });
     } else if (msg.type === "close") {
       for (const ws of conns) ws.terminate();
       process.exit(0);

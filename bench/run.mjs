@@ -255,6 +255,23 @@ async function requests(target, method, seconds) {
   }
 }
 
+async function httpGets(target, seconds) {
+  const lg = await LoadGens.start(LOADGENS);
+  try {
+    const url = `http://127.0.0.1:${target.port}/api/bench/model`;
+    const replies = await lg.all(
+      { type: "http", url, concurrency: 32, ms: seconds * 1000 },
+      "http",
+    );
+    const done = replies.reduce((a, r) => a + r.done, 0);
+    const failed = replies.reduce((a, r) => a + r.failed, 0);
+    return { perSec: Math.round(done / seconds), failed };
+  } finally {
+    lg.close();
+    await sleep(300);
+  }
+}
+
 // ---- the targets -----------------------------------------------------------------
 
 async function startTarget(kind) {
@@ -315,6 +332,7 @@ for (const kind of kinds) {
     }
     console.error(`  ${kind}: latency, memory, requests`);
     r.latency = await latency(t, 1000, 20, quick ? 3 : 6);
+    r.httpGet = await httpGets(t, quick ? 2 : 5);
     r.memory = await memory(t, quick ? 500 : 2000);
     if (!t.baseline) {
       r.subscribeCached = await requests(t, "subscribe.bench.c.{k}", quick ? 2 : 5);
@@ -344,6 +362,7 @@ for (const key of Object.keys(base).filter((k) => k.startsWith("fanout"))) {
 for (const [label, pick, lower] of [
   ["latency p50 ms", (r) => r.latency.p50, true],
   ["latency p99 ms", (r) => r.latency.p99, true],
+  ["HTTP GET req/s (cached resource)", (r) => r.httpGet.perSec, false],
   ["memory bytes/conn (10 subs)", (r) => r.memory.bytesPerConn, true],
   ["start-up ms", (r) => r.startupMs, true],
 ]) {

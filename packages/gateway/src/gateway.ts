@@ -209,6 +209,11 @@ export class Gateway {
     return this.cache?.size ?? 0;
   }
 
+  /** Whether a resource name is in the cache (for tests). */
+  isCached(name: string): boolean {
+    return this.cache?.has(name) ?? false;
+  }
+
   /** Number of open WebSocket connections. */
   get connections(): number {
     return this.http?.connections ?? 0;

@@ -51,6 +51,7 @@ export class Cache {
   private readonly conns = new Map<string, TokenResetTarget>();
   private readonly resetThrottle: number;
   private systemSub: BusSubscription | undefined;
+  private connSub: BusSubscription | undefined;
 
   constructor(opts: CacheOptions) {
     this.bus = opts.bus;
@@ -66,11 +67,23 @@ export class Cache {
       if (ev === "reset") this.handleSystemReset(data);
       else if (ev === "tokenReset") this.handleSystemTokenReset(data);
     });
+    // One subscription for every connection's events rather than one per connection
+    // (Resgate's way): a NATS subscription per connection costs memory on both sides.
+    this.connSub = this.bus.subscribe("conn.*.*", (subject, data) => {
+      const dot = subject.indexOf(".", 5);
+      this.conns.get(subject.slice(5, dot))?.connEvent(subject.slice(dot + 1), data);
+    });
   }
 
   stop(): void {
     this.systemSub?.unsubscribe();
+    this.connSub?.unsubscribe();
     this.evictions.clear();
+  }
+
+  /** Whether a resource name is cached (for tests). */
+  has(name: string): boolean {
+    return this.entries.has(name);
   }
 
   /** Number of resource names cached, for metrics and tests. */

@@ -23,6 +23,8 @@ export interface Subscriber {
 export interface TokenResetTarget {
   readonly cid: string;
   tokenReset(tids: ReadonlySet<string>, subject: string): void;
+  /** An event on `conn.<cid>.<event>` (the token event). */
+  connEvent(event: string, data: Uint8Array): void;
 }
 
 /** An event on a cached resource, shared by every subscriber of it. */

@@ -17,7 +17,6 @@ import {
   type ResError,
 } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
-import type { BusSubscription } from "../bus/bus.js";
 import type { Access, Cache } from "../cache/cache.js";
 import {
   decodeCallResponse,
@@ -56,7 +55,7 @@ export interface ConnectionTransport {
 /** The HTTP request that opened the connection, as auth requests describe it. */
 export interface RequestInfo {
   /** Header names in Go's canonical form (`Sec-Websocket-Key`), each with its values. */
-  header: Record<string, string[]>;
+  readonly header: Record<string, string[]>;
   host: string;
   remoteAddr: string;
   uri: string;
@@ -112,7 +111,6 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   disposing = false;
 
   private readonly queue: SerialQueue;
-  private connSub: BusSubscription | undefined;
   private inFlight = 0;
   private paused = false;
   /** Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on. */
@@ -134,18 +132,16 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     this.trace = ctx.log.isLevelEnabled("trace");
   }
 
-  /** Subscribes to `conn.<cid>.*` and registers for token resets. */
+  /** Registers for connection events (`conn.<cid>.*`) and token resets. */
   start(): void {
-    try {
-      this.connSub = this.ctx.cache.bus.subscribe(`conn.${this.cid}.*`, (subject, data) =>
-        this.enqueue(() => {
-          if (subject.slice(this.cid.length + 6) === "token") this.handleTokenEvent(data);
-        }),
-      );
-    } catch (err) {
-      this.ctx.log.error({ err, cid: this.cid }, "error subscribing to conn events");
-    }
     this.ctx.cache.addConn(this);
+  }
+
+  /** An event on `conn.<cid>.<event>`. */
+  connEvent(event: string, data: Uint8Array): void {
+    this.enqueue(() => {
+      if (event === "token") this.handleTokenEvent(data);
+    });
   }
 
   /** Runs `fn` on the connection's queue; false when the connection is closing. */
@@ -665,8 +661,6 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     this.enqueue(() => {
       this.disposing = true;
       this.ctx.cache.removeConn(this);
-      this.connSub?.unsubscribe();
-      this.connSub = undefined;
       const subs = [...this.subs.values()];
       this.subs.clear();
       for (const sub of subs) sub.dispose();
