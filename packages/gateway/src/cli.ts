@@ -4,7 +4,6 @@
  */
 import cluster from "node:cluster";
 import { connect } from "node:net";
-import { Broker } from "@resgate-ts/broker";
 import { PROTOCOL_VERSION } from "@resgate-ts/protocol";
 import { ConfigError, USAGE, loadConfig, type LoadedConfig } from "./config.js";
 import { GATEWAY_VERSION } from "./constants.js";
@@ -59,6 +58,7 @@ async function main(): Promise<void> {
     const log = createLogger(config);
     let env: Record<string, string> = {};
     if (embedded) {
+      const { Broker } = await import("@resgate-ts/broker");
       const broker = await Broker.start({
         host: "127.0.0.1",
         port: (await isListening(4222)) ? 0 : 4222,

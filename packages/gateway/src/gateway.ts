@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TlsOptions } from "@nats-io/transport-node";
-import { Broker } from "@resgate-ts/broker";
+import type { Broker } from "@resgate-ts/broker";
 import type { Logger } from "pino";
 import type { MessageBus } from "./bus/bus.js";
 import { NatsBus } from "./bus/nats-bus.js";
@@ -22,12 +22,14 @@ import {
 import { Cors, allowMethods, parseAllowOrigin } from "./http/cors.js";
 import { apiEncoder } from "./http/rest-encoding.js";
 import { createLogger } from "./log.js";
-import { GatewayMetrics } from "./metrics/metrics.js";
-import { MetricsServer } from "./metrics/server.js";
+import type { GatewayMetrics } from "./metrics/metrics.js";
+import type { MetricsServer } from "./metrics/server.js";
 import { GatewayHttpServer } from "./ws/http-server.js";
 
 /** The embedded broker on NATS' default address, or a free port when that is taken. */
 async function startEmbeddedBroker(): Promise<Broker> {
+  // Loaded only when used: start-up time matters, and most gateways use nats-server.
+  const { Broker } = await import("@resgate-ts/broker");
   try {
     return await Broker.start({ host: "127.0.0.1", port: 4222 });
   } catch {
@@ -121,6 +123,8 @@ export class Gateway {
       });
     }
     if (c.metricsPort !== 0) {
+      // prom-client is loaded only when metrics are asked for (start-up time).
+      const { GatewayMetrics } = await import("./metrics/metrics.js");
       this.metrics = new GatewayMetrics();
       this.metrics.watchBus(this.bus);
       this.bus = this.metrics.meteredBus(this.bus);
@@ -183,6 +187,7 @@ export class Gateway {
     const scheme = tls ? "https" : "http";
     this.log.info(`Listening on ${scheme}://${addr.address}:${addr.port}`);
     if (metrics) {
+      const { MetricsServer } = await import("./metrics/server.js");
       this.metricsServer = new MetricsServer(metrics, this.log, tls);
       await this.metricsServer.listen(c.metricsPort, c.addr);
       const m = this.metricsAddress();

@@ -43,7 +43,8 @@ export interface ResourceEvent {
   changed: ReadonlyMap<string, Value> | undefined;
   oldValues: ReadonlyMap<string, Value> | undefined;
   /** One encoded frame kept for reuse by subscribers that need the same bytes. */
-  frameKey: string | undefined;
+  frameRid: string | undefined;
+  frameLegacy: boolean;
   frame: OutgoingFrame | undefined;
 }
 
@@ -57,7 +58,8 @@ export function newResourceEvent(event: string, payloadJson: string): ResourceEv
     value: undefined,
     changed: undefined,
     oldValues: undefined,
-    frameKey: undefined,
+    frameRid: undefined,
+    frameLegacy: false,
     frame: undefined,
   };
 }

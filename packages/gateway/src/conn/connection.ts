@@ -196,26 +196,34 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   /** Sends an event frame, reusing the frame already built for the same event and rid. */
-  sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void {
+  sendEvent(
+    ev: ResourceEvent | undefined,
+    rid: string,
+    event: string,
+    data: string | (() => string),
+  ): void {
     if (this.disposing) return;
     if (this.eventSink) {
-      const json = data();
+      const json = typeof data === "string" ? data : data();
       if (this.trace) this.ctx.log.trace({ cid: this.cid, rid, event, data: json }, "<-- event");
       this.eventSink(rid, event, json);
       return;
     }
-    const key =
-      this.protocolVersion < ProtocolVersion.softReferenceAndDataValue ? "1" + rid : "0" + rid;
-    if (ev && ev.frameKey === key && ev.frame) {
+    // The hot path of fan-out: subscribers of one event share one frame, per rid (a
+    // query form) and per encoding (legacy clients see soft references differently).
+    const legacy = this.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+    if (ev && ev.frame && ev.frameRid === rid && ev.frameLegacy === legacy) {
       if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: ev.frame.data.toString() }, "<--");
       this.transport.send(ev.frame);
       return;
     }
-    const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${data()}}`;
+    const json = typeof data === "string" ? data : data();
+    const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${json}}`;
     if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
     const frame = new OutgoingFrame(Buffer.from(enc.encode(text)));
     if (ev) {
-      ev.frameKey = key;
+      ev.frameRid = rid;
+      ev.frameLegacy = legacy;
       ev.frame = frame;
     }
     this.transport.send(frame);
@@ -261,23 +269,40 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   }
 
   /**
-   * Subscribes directly to `rid`, checks get access and waits until it and its
-   * references have loaded, then calls `onReady`. Errors are answered here, and the
-   * direct subscription taken for the request is released.
+   * Takes a direct subscription for a request that answers with the resource, and
+   * holds it (see Subscription.pending) until `done` is called; a failure to
+   * subscribe is answered here.
    */
-  private withResource(rid: string, reply: Reply, onReady: (sub: Subscription) => void): void {
+  private holdDirect(
+    rid: string,
+    reply: Reply,
+  ): { sub: Subscription; done: () => void } | undefined {
     let sub: Subscription;
     try {
       sub = this.subscribeTo(rid, true, undefined);
     } catch (err) {
       reply.error(toResError(err));
-      return;
+      return undefined;
     }
     sub.pending++;
-    const done = () => {
-      sub.pending--;
-      this.tryCollect(sub);
+    return {
+      sub,
+      done: () => {
+        sub.pending--;
+        this.tryCollect(sub);
+      },
     };
+  }
+
+  /**
+   * Subscribes directly to `rid`, checks get access and waits until it and its
+   * references have loaded, then calls `onReady`. Errors are answered here, and the
+   * direct subscription taken for the request is released.
+   */
+  private withResource(rid: string, reply: Reply, onReady: (sub: Subscription) => void): void {
+    const held = this.holdDirect(rid, reply);
+    if (!held) return;
+    const { sub, done } = held;
     sub.checkGet((err) => {
       if (err) {
         reply.error(err);
@@ -512,18 +537,9 @@ export class Connection implements SubscriptionOwner, RequestHandler {
 
   /** Answers a call with a resource response: subscribes the client and sends the resource set. */
   private resourceReply(rid: string, reply: Reply): void {
-    let sub: Subscription;
-    try {
-      sub = this.subscribeTo(rid, true, undefined);
-    } catch (err) {
-      reply.error(toResError(err));
-      return;
-    }
-    sub.pending++;
-    const done = () => {
-      sub.pending--;
-      this.tryCollect(sub);
-    };
+    const held = this.holdDirect(rid, reply);
+    if (!held) return;
+    const { sub, done } = held;
     const ridField = `"rid":${JSON.stringify(sub.rid)}`;
     sub.checkGet((err) => {
       if (err) {

@@ -34,7 +34,13 @@ export interface SubscriptionOwner {
     change: { direct: boolean; sent: boolean; count: number; collect: boolean },
   ): void;
   access(sub: Subscription, cb: (access: Access) => void): void;
-  sendEvent(ev: ResourceEvent | undefined, rid: string, event: string, data: () => string): void;
+  /** Sends an event; `data` is the data's JSON, or builds it (only when not shared yet). */
+  sendEvent(
+    ev: ResourceEvent | undefined,
+    rid: string,
+    event: string,
+    data: string | (() => string),
+  ): void;
   logError(msg: string, extra?: object): void;
 }
 
@@ -303,6 +309,18 @@ export class Subscription implements Subscriber {
     return sub;
   }
 
+  /** addReference for an event: a failure is logged and the event dropped, as Resgate does. */
+  private tryAddReference(rid: string): Subscription | undefined {
+    try {
+      return this.addReference(rid);
+    } catch (e) {
+      this.conn.logError(`subscription ${this.rid}: error subscribing to ${rid}`, {
+        err: toResError(e).message,
+      });
+      return undefined;
+    }
+  }
+
   private removeReference(rid: string): void {
     const ref = this.refs?.get(rid);
     if (!ref) return;
@@ -348,15 +366,8 @@ export class Subscription implements Subscriber {
         const v = ev.value as Value;
         const idx = ev.idx;
         if (v.type === ValueType.reference) {
-          let sub: Subscription;
-          try {
-            sub = this.addReference(v.rid);
-          } catch (e) {
-            this.conn.logError(`subscription ${this.rid}: error subscribing to ${v.rid}`, {
-              err: toResError(e).message,
-            });
-            return;
-          }
+          const sub = this.tryAddReference(v.rid);
+          if (!sub) return;
           if (sub.isSent()) {
             sub.indirectSent++;
             this.conn.sendEvent(ev, this.rid, "add", () => `{"idx":${idx},"value":${v.json}}`);
@@ -381,14 +392,14 @@ export class Subscription implements Subscriber {
       case "remove": {
         const v = ev.value;
         if (v?.type === ValueType.reference) this.removeReference(v.rid);
-        this.conn.sendEvent(ev, this.rid, "remove", () => ev.payloadJson);
+        this.conn.sendEvent(ev, this.rid, "remove", ev.payloadJson);
         return;
       }
       case "delete":
         this.deleted(ev);
         return;
       default:
-        this.conn.sendEvent(ev, this.rid, ev.event, () => ev.payloadJson);
+        this.conn.sendEvent(ev, this.rid, ev.event, ev.payloadJson);
     }
   }
 
@@ -401,15 +412,8 @@ export class Subscription implements Subscriber {
         let hasUnsent = false;
         for (const v of changed.values()) {
           if (v.type !== ValueType.reference) continue;
-          let sub: Subscription;
-          try {
-            sub = this.addReference(v.rid);
-          } catch (e) {
-            this.conn.logError(`subscription ${this.rid}: error subscribing to ${v.rid}`, {
-              err: toResError(e).message,
-            });
-            return;
-          }
+          const sub = this.tryAddReference(v.rid);
+          if (!sub) return;
           hasUnsent ||= !sub.isSent();
           subs.push(sub);
         }
@@ -447,7 +451,7 @@ export class Subscription implements Subscriber {
         this.deleted(ev);
         return;
       default:
-        this.conn.sendEvent(ev, this.rid, ev.event, () => ev.payloadJson);
+        this.conn.sendEvent(ev, this.rid, ev.event, ev.payloadJson);
     }
   }
 
@@ -459,7 +463,7 @@ export class Subscription implements Subscriber {
 
   private deleted(ev: ResourceEvent): void {
     this.state = SubState.deleted;
-    this.conn.sendEvent(ev, this.rid, "delete", () => ev.payloadJson);
+    this.conn.sendEvent(ev, this.rid, "delete", ev.payloadJson);
     this.unsubscribeDirect(Errors.deleted());
   }
 

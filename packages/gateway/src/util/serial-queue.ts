@@ -10,10 +10,18 @@ export class SerialQueue {
   constructor(private readonly onError: (err: unknown) => void) {}
 
   enqueue(fn: () => void): void {
-    this.queue.push(fn);
-    if (this.running) return;
+    if (this.running) {
+      this.queue.push(fn);
+      return;
+    }
     this.running = true;
     try {
+      // The common case, an idle queue, runs at once without touching the array.
+      try {
+        fn();
+      } catch (err) {
+        this.onError(err);
+      }
       for (let i = 0; i < this.queue.length; i++) {
         try {
           (this.queue[i] as () => void)();
