@@ -13,6 +13,9 @@ import {
   DEFAULT_PORT,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_WS_PATH,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_OUTGOING_BYTES,
+  MAX_REQUESTS_IN_FLIGHT,
 } from "./constants.js";
 import { parseAllowOrigin } from "./http/cors.js";
 
@@ -49,6 +52,12 @@ export interface Config {
   workers: number;
   /** Run the embedded NATS broker in-process (resgate-ts only). */
   embedded: boolean;
+  /** Largest client WebSocket message, in bytes (resgate-ts only). */
+  maxFrameBytes: number;
+  /** Bytes queued for one client before it is cut off as too slow (resgate-ts only). */
+  maxOutgoingBytes: number;
+  /** Requests one connection may have in flight (resgate-ts only). */
+  maxRequestsInFlight: number;
 }
 
 export function defaultConfig(): Config {
@@ -81,6 +90,9 @@ export function defaultConfig(): Config {
     referenceThrottle: 0,
     workers: 1,
     embedded: false,
+    maxFrameBytes: MAX_CLIENT_FRAME_BYTES,
+    maxOutgoingBytes: MAX_OUTGOING_BYTES,
+    maxRequestsInFlight: MAX_REQUESTS_IN_FLIGHT,
   };
 }
 
@@ -130,6 +142,9 @@ const FLAGS: readonly FlagSpec[] = [
   { names: ["alloworigin"], kind: "list", key: "allowOrigin" },
   { names: ["workers"], kind: "int", key: "workers" },
   { names: ["embedded"], kind: "bool", key: "embedded" },
+  { names: ["maxframesize"], kind: "int", key: "maxFrameBytes" },
+  { names: ["maxoutgoing"], kind: "int", key: "maxOutgoingBytes" },
+  { names: ["maxinflight"], kind: "int", key: "maxRequestsInFlight" },
   { names: ["D", "debug"], kind: "bool", key: "debug" },
   { names: ["V", "trace"], kind: "bool", key: "trace" },
   { names: ["DV"], kind: "bool" },
@@ -342,6 +357,11 @@ export function validate(c: Config): void {
     );
     c.requestTimeout *= 1000;
   }
+  for (const key of ["maxFrameBytes", "maxOutgoingBytes", "maxRequestsInFlight"] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) {
+      throw new ConfigError(`invalid ${key} setting (${c[key]}): must be a positive integer`);
+    }
+  }
   if (!Number.isInteger(c.workers) || c.workers < 1 || c.workers > 64) {
     throw new ConfigError(`invalid workers setting (${c.workers}): must be from 1 to 64`);
   }
@@ -430,6 +450,9 @@ Server Options:
         --referencethrottle <limit>  Limit on parallel requests sent when following resource references
     -c, --config <file>              Configuration file (JSON, Resgate's keys)
         --workers <n>                Gateway processes sharing the port, one per core (default: 1)
+        --maxframesize <bytes>       Largest client WebSocket message; larger closes with 1009 (default: 16777216)
+        --maxoutgoing <bytes>        Bytes queued for a client before it is cut off with 1008 (default: 33554432)
+        --maxinflight <n>            Requests a connection may have in flight before its socket is not read (default: 64)
         --embedded                   Run the embedded NATS broker (default when no --nats is given
                                      and nothing listens on 127.0.0.1:4222); development only
 

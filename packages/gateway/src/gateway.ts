@@ -14,7 +14,6 @@ import { Cache } from "./cache/cache.js";
 import { natsServers, type Config } from "./config.js";
 import {
   GATEWAY_VERSION,
-  MAX_OUTGOING_BYTES,
   SHUTDOWN_TIMEOUT_MS,
   SSE_HEARTBEAT_MS,
   UNSUBSCRIBE_DELAY_MS,
@@ -67,7 +66,7 @@ export interface GatewayOptions {
   logger?: Logger;
   /** How long unused resources stay cached (default 5 s, as Resgate). */
   unsubscribeDelayMs?: number;
-  /** Bytes queued for one client before it is cut off (default MAX_OUTGOING_BYTES). */
+  /** Bytes queued for one client before it is cut off (default: config.maxOutgoingBytes). */
   maxOutgoingBytes?: number;
   /**
    * Start the embedded broker and connect to it instead of config.natsUrl. It listens
@@ -164,7 +163,7 @@ export class Gateway {
         count: metrics ? (method) => metrics.countHttp(method) : undefined,
         sse: {
           heartbeatMs: this.opts.sseHeartbeatMs ?? SSE_HEARTBEAT_MS,
-          maxBufferedBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
+          maxBufferedBytes: this.opts.maxOutgoingBytes ?? c.maxOutgoingBytes,
         },
         onSlowConsumer: () => {
           this.log.warn("slow event-stream consumer disconnected");
@@ -172,13 +171,15 @@ export class Gateway {
         },
       },
       wsHeaderAuth: splitMethod(c.wsHeaderAuth),
-      maxOutgoingBytes: this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES,
+      maxOutgoingBytes: this.opts.maxOutgoingBytes ?? c.maxOutgoingBytes,
+      maxFrameBytes: c.maxFrameBytes,
       pages: this.opts.pages,
       log: this.log,
       context: {
         cache: this.cache,
         log: this.log,
         referenceThrottle: c.referenceThrottle,
+        maxRequestsInFlight: c.maxRequestsInFlight,
         metrics,
       },
     });

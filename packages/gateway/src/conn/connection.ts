@@ -96,6 +96,8 @@ export interface ConnectionContext {
   metrics?: GatewayMetrics | undefined;
   /** Most references one subscription may load at once; 0 for no bound. */
   referenceThrottle: number;
+  /** Requests one connection may have in flight (default MAX_REQUESTS_IN_FLIGHT). */
+  maxRequestsInFlight?: number;
 }
 
 const enc = new TextEncoder();
@@ -118,6 +120,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
   /** -V: every client message is logged. */
   private readonly trace: boolean;
+  private readonly maxInFlight: number;
 
   constructor(
     readonly cid: string,
@@ -130,6 +133,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     );
     this.eventSink = transport.sendEvent?.bind(transport);
     this.trace = ctx.log.isLevelEnabled("trace");
+    this.maxInFlight = ctx.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT;
   }
 
   /** Registers for connection events (`conn.<cid>.*`) and token resets. */
@@ -157,7 +161,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
    * what was already read from the socket, which is paused meanwhile).
    */
   receive(text: string): void {
-    if (this.inFlight >= MAX_REQUESTS_IN_FLIGHT || this.backlog.length > 0) {
+    if (this.inFlight >= this.maxInFlight || this.backlog.length > 0) {
       this.backlog.push(text);
       if (!this.paused) {
         this.paused = true;
@@ -184,12 +188,12 @@ export class Connection implements SubscriptionOwner, RequestHandler {
 
   private requestDone(): void {
     this.inFlight--;
-    while (this.inFlight < MAX_REQUESTS_IN_FLIGHT && this.backlog.length > 0) {
+    while (this.inFlight < this.maxInFlight && this.backlog.length > 0) {
       const next = this.backlog.shift() as string;
       this.inFlight++;
       this.enqueue(() => this.handle(next));
     }
-    if (this.paused && this.backlog.length === 0 && this.inFlight < MAX_REQUESTS_IN_FLIGHT) {
+    if (this.paused && this.backlog.length === 0 && this.inFlight < this.maxInFlight) {
       this.paused = false;
       this.transport.resume();
     }

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Connection, type ConnectionContext } from "../conn/connection.js";
 import { isDirectResponseStatus } from "../cache/service-codec.js";
-import { MAX_CLIENT_FRAME_BYTES, WS_HEARTBEAT_MS } from "../constants.js";
+import { WS_HEARTBEAT_MS } from "../constants.js";
 import type { Cors } from "../http/cors.js";
 import { parseRequestTarget } from "../http/request-target.js";
 import { ridToPath, type ApiEncoder } from "../http/rest-encoding.js";
@@ -33,6 +33,8 @@ export interface HttpServerOptions {
   rest: Omit<RestOptions, "apiPath" | "encoder" | "cors" | "context" | "log">;
   /** Bytes queued for one client before it is cut off as too slow. */
   maxOutgoingBytes: number;
+  /** Largest client message; a larger one closes the socket with 1009. */
+  maxFrameBytes: number;
   /**
    * Extra HTTP routes (the demo's web page): called first for plain HTTP requests;
    * returns true when it answered the request.
@@ -82,7 +84,7 @@ export class GatewayHttpServer {
     });
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: MAX_CLIENT_FRAME_BYTES,
+      maxPayload: opts.maxFrameBytes,
       // As gorilla/websocket compresses: without context takeover, so that an idle
       // connection holds no zlib state.
       perMessageDeflate: opts.wsCompression

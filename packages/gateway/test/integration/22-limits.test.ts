@@ -60,3 +60,15 @@ test("an event over the limit is dropped; later events still arrive", async (t) 
   big.service.event(`${p}.m`, "custom", { small: true });
   await c.event(`${p}.m.custom`, { small: true });
 });
+
+test("--maxframesize: a larger client message closes the socket with 1009", async () => {
+  const small = await TestEnv.start({ config: { maxFrameBytes: 1024 } });
+  try {
+    const c = await small.connect();
+    assert.deepEqual(await c.result("version", { protocol: "1.2.3" }), { protocol: "1.2.3" });
+    c.send(JSON.stringify({ id: 2, method: "version", params: { pad: "x".repeat(2048) } }));
+    assert.equal((await c.closed).code, 1009);
+  } finally {
+    await small.stop();
+  }
+});

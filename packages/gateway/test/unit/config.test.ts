@@ -152,6 +152,9 @@ describe("loadConfig: defaults", () => {
       referenceThrottle: 0,
       workers: 1,
       embedded: false,
+      maxFrameBytes: 16 * 1024 * 1024,
+      maxOutgoingBytes: 32 * 1024 * 1024,
+      maxRequestsInFlight: 64,
     });
   });
 
@@ -376,13 +379,16 @@ describe("loadConfig: flags", () => {
     tlscert: ["c.pem", "--tlskey", "k.pem"],
     tlskey: ["k.pem", "--tlscert", "c.pem"],
     workers: ["2"],
+    maxframesize: ["1048576"],
+    maxoutgoing: ["1048576"],
+    maxinflight: ["16"],
   };
   const listed = [...USAGE.matchAll(/^ {4}(?:-(\w+), |-(\w+) {2}| {4})--(\w+)/gm)].map((m) => ({
     short: m[1] ?? m[2],
     long: m[3] ?? "",
   }));
-  test("the usage text lists every flag (Resgate's and --workers, --embedded)", () => {
-    assert.equal(listed.length, 31);
+  test("the usage text lists every flag (Resgate's and resgate-ts's own five)", () => {
+    assert.equal(listed.length, 34);
   });
   for (const { short, long } of listed) {
     if (long === "help" || long === "version" || long === "config") continue;
