@@ -26,7 +26,11 @@ const STORM_MS = quick ? 10_000 : 60_000;
 const nats = await NatsServer.start();
 const gw = await GatewayProcess.start(nats.url);
 const service = await ScriptedService.connect(nats.url);
+// Anything not handled below is answered at once (and nothing is kept: the scripted
+// service's log is cleared as the run goes, so that the soak process stays small).
+service.handle(">", (r) => r.error("system.notFound", "Not found"));
 service.handle("access.soak.>", (r) => r.access(true, "*"));
+setInterval(() => (service.log.length = 0), 1000).unref();
 service.handle("get.soak.model", (r) => r.model({ n: 1 }));
 
 const MB = 1024 * 1024;
@@ -77,6 +81,7 @@ await phase("fuzzed frames", FRAMES, async () => {
     if (c.ws.readyState !== 1) c = await TestClient.connect(gw.wsUrl);
     const f = fuzzFrame(r, n);
     c.send(f.data, f.binary);
+    if (c.frames.length > 1000) c.frames.length = 0;
     if (n % 200 === 0) await new Promise((res) => setImmediate(res));
   }
   c.close();
@@ -126,7 +131,8 @@ await phase("hostile service storm", 0, async () => {
     clients.map(async (c) => {
       while (Date.now() < deadline) {
         const ids = [];
-        for (let k = 0; k < 50; k++) ids.push(c.sendRequest(`subscribe.soak.h.${pick(r, 5000)}`));
+        const rids = Array.from({ length: 50 }, () => `soak.h.${pick(r, 5000)}`);
+        for (const rid of rids) ids.push(c.sendRequest(`subscribe.${rid}`));
         for (let k = 0; k < 20; k++) {
           const payload = k % 5 === 0 ? big : HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)];
           service.event(
@@ -136,7 +142,17 @@ await phase("hostile service storm", 0, async () => {
             payload,
           );
         }
-        for (const id of ids) await c.response(id, 10_000).catch(() => undefined);
+        // Each batch lets go of what it subscribed, as real clients come and go, so
+        // that memory measures hostile input rather than data the clients still hold.
+        const held = [];
+        for (const [i, id] of ids.entries()) {
+          const resp = await c.response(id, 10_000).catch(() => undefined);
+          if (resp?.result !== undefined) held.push(rids[i]);
+        }
+        const unsubs = held.map((rid) => c.sendRequest(`unsubscribe.${rid}`));
+        for (const id of unsubs) await c.response(id, 10_000).catch(() => undefined);
+        c.frames.length = 0;
+        while (c.pendingEvents().length > 0) await c.nextEvent(undefined, 1).catch(() => undefined);
         ops += 70;
       }
     }),
