@@ -4,7 +4,7 @@
  * that the frame is built once however many sockets it is written to.
  */
 export class OutgoingFrame {
-  /** The transport's encoding of `data`, built by the first transport that sends it. */
+  /** The transport's framing of `data` (a WebSocket frame header), built once. */
   wire: Buffer | undefined;
 
   constructor(readonly data: Buffer) {}

@@ -3,8 +3,8 @@
  * bytes queued for a client that does not read, and pausing reads for request
  * backpressure.
  *
- * The fan-out path: an OutgoingFrame is framed once (header + payload in one buffer,
- * kept in the frame) and that same buffer is written to every socket. Writes to one
+ * The fan-out path: an OutgoingFrame's header is built once (kept in the frame) and
+ * the same header and payload buffers are written to every socket. Writes to one
  * socket within a tick are corked together into one system call.
  */
 import type { Socket } from "node:net";
@@ -15,23 +15,24 @@ import { CLOSE_SLOW_CONSUMER, MAX_OUTGOING_BYTES, SLOW_CONSUMER_GRACE_MS } from 
 
 const SEND_OPTIONS = { binary: false } as const;
 
-/** An unmasked, final text frame (RFC 6455 §5.2) around `payload`. */
-export function textFrame(payload: Buffer): Buffer {
-  const len = payload.length;
-  const headLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headLen + len);
-  frame[0] = 0x81;
-  if (len < 126) {
-    frame[1] = len;
-  } else if (len < 65536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(len, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(len), 2);
+/**
+ * The header of an unmasked, final text frame (RFC 6455 §5.2) for a payload of
+ * `len` bytes. The payload itself is written after it as is: never copied.
+ */
+export function textFrameHeader(len: number): Buffer {
+  if (len < 126) return Buffer.from([0x81, len]);
+  if (len < 65536) {
+    const h = Buffer.allocUnsafe(4);
+    h[0] = 0x81;
+    h[1] = 126;
+    h.writeUInt16BE(len, 2);
+    return h;
   }
-  payload.copy(frame, headLen);
-  return frame;
+  const h = Buffer.allocUnsafe(10);
+  h[0] = 0x81;
+  h[1] = 127;
+  h.writeBigUInt64BE(BigInt(len), 2);
+  return h;
 }
 
 export class WsTransport implements ConnectionTransport {
@@ -82,7 +83,9 @@ export class WsTransport implements ConnectionTransport {
       socket.cork();
       process.nextTick(this.uncork);
     }
-    socket.write((frame.wire ??= textFrame(frame.data)));
+    // Header and payload as two writes of shared buffers; the cork makes them one writev.
+    socket.write((frame.wire ??= textFrameHeader(frame.data.length)));
+    socket.write(frame.data);
   }
 
   pause(): void {
