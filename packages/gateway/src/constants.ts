@@ -73,3 +73,9 @@ export const MAX_HTTP_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Interval of the comments that keep an idle server-sent event stream open through proxies. */
 export const SSE_HEARTBEAT_MS = 15_000;
+
+/**
+ * Bytes of cached resource values above which a resource nobody uses leaves the cache
+ * at once instead of after UNSUBSCRIBE_DELAY_MS.
+ */
+export const CACHE_BUDGET_BYTES = 256 * 1024 * 1024;

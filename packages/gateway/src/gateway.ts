@@ -66,6 +66,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** How long unused resources stay cached (default 5 s, as Resgate). */
   unsubscribeDelayMs?: number;
+  /** Bytes of cached values above which unused resources leave at once (CACHE_BUDGET_BYTES). */
+  cacheBudgetBytes?: number;
   /** Bytes queued for one client before it is cut off (default: config.maxOutgoingBytes). */
   maxOutgoingBytes?: number;
   /**
@@ -144,6 +146,9 @@ export class Gateway {
       unsubscribeDelayMs: this.opts.unsubscribeDelayMs ?? UNSUBSCRIBE_DELAY_MS,
       resetThrottle: c.resetThrottle,
       onFanout: metrics ? (start) => metrics.observeFanout(start) : undefined,
+      ...(this.opts.cacheBudgetBytes === undefined
+        ? {}
+        : { budgetBytes: this.opts.cacheBudgetBytes }),
     });
     this.cache.start();
     metrics?.watchCache(this.cache);

@@ -6,6 +6,7 @@
 import { ResourcePattern, toResError, type ResError } from "@resgate-ts/protocol";
 import type { Logger } from "pino";
 import type { BusSubscription, MessageBus } from "../bus/bus.js";
+import { CACHE_BUDGET_BYTES } from "../constants.js";
 import { FifoTimer } from "../util/fifo-timer.js";
 import { EventSubscription } from "./event-subscription.js";
 import {
@@ -30,6 +31,8 @@ export interface CacheOptions {
   unsubscribeDelayMs: number;
   /** Most gets and access requests one system.reset may have out at once; 0 for no bound. */
   resetThrottle: number;
+  /** Bytes of cached values above which unused resources are evicted at once. */
+  budgetBytes?: number;
 }
 
 /**
@@ -50,6 +53,8 @@ export class Cache {
   private readonly entries = new Map<string, EventSubscription>();
   private readonly conns = new Map<string, TokenResetTarget>();
   private readonly resetThrottle: number;
+  private readonly budgetBytes: number;
+  private bytes = 0;
   private systemSub: BusSubscription | undefined;
   private connSub: BusSubscription | undefined;
 
@@ -57,6 +62,7 @@ export class Cache {
     this.bus = opts.bus;
     this.log = opts.log;
     this.resetThrottle = opts.resetThrottle;
+    this.budgetBytes = opts.budgetBytes ?? CACHE_BUDGET_BYTES;
     this.onFanout = opts.onFanout;
     this.evictions = new FifoTimer(opts.unsubscribeDelayMs);
   }
@@ -196,15 +202,40 @@ export class Cache {
     return e;
   }
 
+  /** Adjusts the count of bytes the cached values hold. */
+  trackBytes(delta: number): void {
+    this.bytes += delta;
+  }
+
+  /** Approximate bytes held by cached values. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  /**
+   * An unused entry leaves the cache after the unsubscribe delay, or at once while the
+   * cache holds more than its memory budget (a storm of large resources must not keep
+   * memory that nobody uses).
+   */
   scheduleEviction(e: EventSubscription): void {
+    if (this.bytes > this.budgetBytes) {
+      this.evict(e);
+      return;
+    }
     e.eviction = this.evictions.add(() => {
       e.eviction = undefined;
-      if (e.count > 0 || this.entries.get(e.name) !== e) return;
-      e.busSub?.unsubscribe();
-      e.busSub = undefined;
-      this.entries.delete(e.name);
-      this.log.trace({ rid: e.name }, "evicted from cache");
+      this.evict(e);
     });
+  }
+
+  private evict(e: EventSubscription): void {
+    if (e.count > 0 || this.entries.get(e.name) !== e) return;
+    e.busSub?.unsubscribe();
+    e.busSub = undefined;
+    this.entries.delete(e.name);
+    for (const rs of e.resources()) rs.release();
+    e.evicted = true;
+    this.log.trace({ rid: e.name }, "evicted from cache");
   }
 
   private newResetThrottle(): Throttle | undefined {

@@ -29,6 +29,8 @@ export class EventSubscription {
   /** Subscribers and requests in flight that keep this entry in the cache. */
   count = 1;
   eviction: TimerEntry | undefined;
+  /** Left the cache: late replies may still land here, but no longer count as held. */
+  evicted = false;
   base: CachedResource | undefined;
   readonly queries = new Map<string, CachedResource>();
   readonly links = new Map<string, CachedResource>();
@@ -143,7 +145,7 @@ export class EventSubscription {
   }
 
   /** The distinct resources cached under this name. */
-  private resources(): CachedResource[] {
+  resources(): CachedResource[] {
     const all = new Set<CachedResource>();
     if (this.base) all.add(this.base);
     for (const rs of this.queries.values()) all.add(rs);

@@ -5,11 +5,24 @@
  */
 import { legacyValueJson, needsLegacyEncoding, type Value } from "@resgate-ts/protocol";
 
+/** Approximate bytes held by a resource's values (their JSON text). */
+function valuesSize(values: Iterable<Value>, keys = 0): number {
+  let n = keys;
+  for (const v of values) n += v.json.length + 16;
+  return n;
+}
+
 export class Model {
   private json: string | undefined;
   private legacyJson: string | undefined;
+  /** Approximate bytes held, for the cache's memory budget. */
+  readonly size: number;
 
-  constructor(readonly values: ReadonlyMap<string, Value>) {}
+  constructor(readonly values: ReadonlyMap<string, Value>) {
+    let keys = 0;
+    for (const k of values.keys()) keys += k.length;
+    this.size = valuesSize(values.values(), keys);
+  }
 
   toJSON(): string {
     return (this.json ??= encodeValueMap(this.values, false));
@@ -29,8 +42,12 @@ export class Model {
 export class Collection {
   private json: string | undefined;
   private legacyJson: string | undefined;
+  /** Approximate bytes held, for the cache's memory budget. */
+  readonly size: number;
 
-  constructor(readonly values: readonly Value[]) {}
+  constructor(readonly values: readonly Value[]) {
+    this.size = valuesSize(values);
+  }
 
   toJSON(): string {
     return (this.json ??= "[" + this.values.map((v) => v.json).join(",") + "]");

@@ -47,14 +47,43 @@ export class CachedResource {
   links: string[] = [];
   /** Internal version, bumped by every event that changes the value. */
   version = 0;
-  model: Model | undefined;
-  collection: Collection | undefined;
+  private modelValue: Model | undefined;
+  private collectionValue: Collection | undefined;
   err: ResError | undefined;
 
   constructor(
     readonly owner: EventSubscription,
     readonly query: string,
   ) {}
+
+  get model(): Model | undefined {
+    return this.modelValue;
+  }
+
+  /** Setting the value keeps the cache's count of bytes held up to date. */
+  set model(m: Model | undefined) {
+    if (!this.owner.evicted) {
+      this.owner.cache.trackBytes((m?.size ?? 0) - (this.modelValue?.size ?? 0));
+    }
+    this.modelValue = m;
+  }
+
+  get collection(): Collection | undefined {
+    return this.collectionValue;
+  }
+
+  set collection(c: Collection | undefined) {
+    if (!this.owner.evicted) {
+      this.owner.cache.trackBytes((c?.size ?? 0) - (this.collectionValue?.size ?? 0));
+    }
+    this.collectionValue = c;
+  }
+
+  /** Drops the value (the resource left the cache). */
+  release(): void {
+    this.model = undefined;
+    this.collection = undefined;
+  }
 
   get type(): ResourceType | undefined {
     if (this.state === ResourceState.model) return "model";
@@ -203,6 +232,8 @@ export class CachedResource {
   /** Removes this resource, and every query form linked to it, from its EventSubscription. */
   unregister(): void {
     const e = this.owner;
+    // Subscribers keep the values they were given; the cache lets go of them.
+    this.release();
     if (this.query === "") {
       if (e.base === this) e.base = undefined;
     } else if (e.queries.get(this.query) === this) {

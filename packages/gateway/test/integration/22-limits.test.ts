@@ -72,3 +72,32 @@ test("--maxframesize: a larger client message closes the socket with 1009", asyn
     await small.stop();
   }
 });
+
+test("over the cache's memory budget, an unused resource leaves the cache at once", async () => {
+  const tight = await TestEnv.start({ cacheBudgetBytes: 100 });
+  try {
+    const p = tight.prefix();
+    tight.service.serveModel(`${p}.small`, { a: 1 });
+    tight.service.serveModel(`${p}.big`, { blob: "x".repeat(1000) });
+    const c = await tight.connect();
+    // Under the budget, an unused resource stays for the unsubscribe delay.
+    await c.result(`subscribe.${p}.small`);
+    await c.result(`unsubscribe.${p}.small`);
+    assert.equal(tight.gateway.isCached(`${p}.small`), true);
+    // Over it, it goes as soon as nobody uses it.
+    await c.result(`subscribe.${p}.big`);
+    assert.equal(tight.gateway.isCached(`${p}.big`), true);
+    await c.result(`unsubscribe.${p}.big`);
+    const deadline = Date.now() + 1000;
+    while (tight.gateway.isCached(`${p}.big`) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(tight.gateway.isCached(`${p}.big`), false);
+    // Asking again loads it again.
+    await c.result(`subscribe.${p}.big`);
+    assert.equal(tight.service.requests(`get.${p}.big`).length, 2);
+    c.close();
+  } finally {
+    await tight.stop();
+  }
+});

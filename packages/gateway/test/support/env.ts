@@ -13,6 +13,7 @@ import { TestClient } from "./ws-client.js";
 export interface EnvOptions {
   config?: Partial<Config>;
   maxOutgoingBytes?: number;
+  cacheBudgetBytes?: number;
   /** Extra nats-server arguments (e.g. `-c <file>`). */
   natsArgs?: string[];
   unsubscribeDelayMs?: number;
@@ -49,6 +50,7 @@ export class TestEnv {
       logger,
       unsubscribeDelayMs: opts.unsubscribeDelayMs ?? 5000,
       ...(opts.maxOutgoingBytes === undefined ? {} : { maxOutgoingBytes: opts.maxOutgoingBytes }),
+      ...(opts.cacheBudgetBytes === undefined ? {} : { cacheBudgetBytes: opts.cacheBudgetBytes }),
       ...(opts.sseHeartbeatMs === undefined ? {} : { sseHeartbeatMs: opts.sseHeartbeatMs }),
     });
     // port 0: the OS picks one (validate() is not run for in-process gateways).
