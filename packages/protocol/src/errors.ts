@@ -94,19 +94,6 @@ export function parseRawErrorObject(raw: string): ResError | undefined {
   return new ResError(c, m, isNull(data) ? undefined : (JSON.parse(data) as unknown));
 }
 
-/**
- * Reads an error object sent by a service. Returns undefined when the value is not
- * a usable error object (Resgate would fail to decode it).
- */
-export function parseErrorObject(v: unknown): ResError | undefined {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
-  const o = v as Record<string, unknown>;
-  const code = o["code"] ?? "";
-  const message = o["message"] ?? "";
-  if (typeof code !== "string" || typeof message !== "string") return undefined;
-  return new ResError(code, message, o["data"] ?? undefined);
-}
-
 /** Pre-defined errors, with Resgate's exact messages. */
 export const Errors = {
   accessDenied: () => new ResError(ErrorCode.accessDenied, "Access denied"),

@@ -3,7 +3,6 @@ export {
   Errors,
   ResError,
   internalError,
-  parseErrorObject,
   parseRawErrorObject,
   toResError,
   type ErrorObject,

@@ -207,11 +207,6 @@ export class Cache {
     this.bytes += delta;
   }
 
-  /** Approximate bytes held by cached values. */
-  get heldBytes(): number {
-    return this.bytes;
-  }
-
   /**
    * An unused entry leaves the cache after the unsubscribe delay, or at once while the
    * cache holds more than its memory budget (a storm of large resources must not keep

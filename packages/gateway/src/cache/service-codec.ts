@@ -40,11 +40,6 @@ export function jsonText(data: Uint8Array | string): string {
   return text;
 }
 
-/** Parses a payload into plain JavaScript values (for small structural payloads). */
-export function parseJson(data: Uint8Array | string): unknown {
-  return JSON.parse(jsonText(data)) as unknown;
-}
-
 const errMissingResult = () => internalError("response missing result");
 const errInvalidResponse = () => internalError("invalid service response");
 
