@@ -6,16 +6,17 @@
 //
 // Uses the compiled test support of packages/gateway (run `npm run build` first; the
 // npm script does). Prints a table and writes bench/out/soak.json.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 
 const support = join(import.meta.dirname, "..", "packages", "gateway", "dist", "test", "support");
 const { GatewayProcess } = await import(join(support, "gateway-process.js"));
-const { NatsServer } = await import(join(support, "nats-server.js"));
+const { NatsServer, freePort } = await import(join(support, "nats-server.js"));
 const { ScriptedService } = await import(join(support, "service.js"));
 const { TestClient } = await import(join(support, "ws-client.js"));
-const { fuzzFrame, HOSTILE_REPLIES } = await import(join(support, "fuzz.js"));
+const { fuzzFrame, stormEvent, stormReply } = await import(join(support, "fuzz.js"));
 const { rng, pick } = await import(join(support, "random.js"));
 
 const quick = process.argv.includes("--quick");
@@ -23,8 +24,19 @@ const FRAMES = quick ? 10_000 : 100_000;
 const CHURN = quick ? 2_000 : 20_000;
 const STORM_MS = quick ? 10_000 : 60_000;
 
-const nats = await NatsServer.start();
-const gw = await GatewayProcess.start(nats.url);
+// `--only storm` (or fuzz, churn) runs one phase.
+const only = process.argv.includes("--only")
+  ? process.argv[process.argv.indexOf("--only") + 1]
+  : "";
+const runs = (name) => only === "" || only === name;
+
+// The storm sends multi-megabyte replies: NATS is configured to carry them (8 MiB, the
+// gateway's own limit), as a deployment with large resources would be.
+const confDir = mkdtempSync(join(tmpdir(), "soak-nats-"));
+writeFileSync(join(confDir, "nats.conf"), "max_payload: 8MB\n");
+const nats = await NatsServer.start({ args: ["-c", join(confDir, "nats.conf")] });
+const metricsPort = await freePort();
+const gw = await GatewayProcess.start(nats.url, ["-m", String(metricsPort)]);
 const service = await ScriptedService.connect(nats.url);
 // Anything not handled below is answered at once (and nothing is kept: the scripted
 // service's log is cleared as the run goes, so that the soak process stays small).
@@ -43,9 +55,28 @@ const sampler = setInterval(() => {
   }
 }, 100);
 
+// The heap and external (Buffer) memory, from the gateway's own metrics.
+async function heapMB() {
+  try {
+    const text = await (await globalThis.fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const read = (name) => Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1] ?? 0);
+    return {
+      heap: Number((read("nodejs_heap_size_used_bytes") / MB).toFixed(1)),
+      external: Number((read("nodejs_external_memory_bytes") / MB).toFixed(1)),
+    };
+  } catch {
+    return { heap: NaN, external: NaN };
+  }
+}
+let peakHeap = 0;
+const heapSampler = setInterval(() => {
+  void heapMB().then((m) => (peakHeap = Math.max(peakHeap, m.heap + m.external)));
+}, 2000);
+
 const rows = [];
 async function phase(name, ops, fn) {
   peak = gw.rss();
+  peakHeap = 0;
   const start = Date.now();
   await fn();
   const seconds = (Date.now() - start) / 1000;
@@ -56,6 +87,8 @@ async function phase(name, ops, fn) {
     seconds: Number(seconds.toFixed(1)),
     peakRssMB: Number((peak / MB).toFixed(1)),
     afterRssMB: Number((gw.rss() / MB).toFixed(1)),
+    peakHeapExtMB: Number(peakHeap.toFixed(1)),
+    afterHeapExtMB: await heapMB().then((m) => Number((m.heap + m.external).toFixed(1))),
     closeWait: gw.socketsInState("08"),
     fds: gw.fdCount(),
     alive: gw.child.exitCode === null,
@@ -74,98 +107,101 @@ rows.push({
   alive: true,
 });
 
-await phase("fuzzed frames", FRAMES, async () => {
-  const r = rng(1);
-  let c = await TestClient.connect(gw.wsUrl);
-  for (let n = 0; n < FRAMES; n++) {
-    if (c.ws.readyState !== 1) c = await TestClient.connect(gw.wsUrl);
-    const f = fuzzFrame(r, n);
-    c.send(f.data, f.binary);
-    if (c.frames.length > 1000) c.frames.length = 0;
-    if (n % 200 === 0) await new Promise((res) => setImmediate(res));
-  }
-  c.close();
-});
+if (runs("fuzz"))
+  await phase("fuzzed frames", FRAMES, async () => {
+    const r = rng(1);
+    let c = await TestClient.connect(gw.wsUrl);
+    for (let n = 0; n < FRAMES; n++) {
+      if (c.ws.readyState !== 1) c = await TestClient.connect(gw.wsUrl);
+      const f = fuzzFrame(r, n);
+      c.send(f.data, f.binary);
+      if (c.frames.length > 1000) c.frames.length = 0;
+      if (n % 200 === 0) await new Promise((res) => setImmediate(res));
+    }
+    c.close();
+  });
 
-await phase("connect/disconnect churn", CHURN, async () => {
-  for (let i = 0; i < CHURN; i++) {
-    const how = i % 3;
-    if (how === 2) {
-      await new Promise((resolve) => {
-        const s = tcpConnect({ host: "127.0.0.1", port: gw.port }, () =>
-          s.write(
-            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-          ),
-        );
-        s.once("data", () => s.end());
-        s.once("close", resolve);
-        s.once("error", resolve);
-      });
-      continue;
+if (runs("churn"))
+  await phase("connect/disconnect churn", CHURN, async () => {
+    for (let i = 0; i < CHURN; i++) {
+      const how = i % 3;
+      if (how === 2) {
+        await new Promise((resolve) => {
+          const s = tcpConnect({ host: "127.0.0.1", port: gw.port }, () =>
+            s.write(
+              "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            ),
+          );
+          s.once("data", () => s.end());
+          s.once("close", resolve);
+          s.once("error", resolve);
+        });
+        continue;
+      }
+      const c = await TestClient.connect(gw.wsUrl);
+      await c.request("subscribe.soak.model");
+      if (how === 0) {
+        c.close();
+        await c.closed;
+      } else {
+        c.ws.terminate();
+      }
     }
-    const c = await TestClient.connect(gw.wsUrl);
-    await c.request("subscribe.soak.model");
-    if (how === 0) {
-      c.close();
-      await c.closed;
-    } else {
-      c.ws.terminate();
-    }
-  }
-});
+  });
 
 let stormOps = 0;
-await phase("hostile service storm", 0, async () => {
-  const r = rng(2);
-  service.handle("get.soak.h.>", (q) =>
-    q.respondRaw(HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)]),
-  );
-  const big = JSON.stringify({ values: { blob: "x".repeat(512 * 1024) } });
-  const clients = [];
-  for (let i = 0; i < 20; i++) clients.push(await TestClient.connect(gw.wsUrl));
-  const deadline = Date.now() + STORM_MS;
-  let ops = 0;
-  // Every client keeps 50 subscribes out while the service sends hostile events.
-  await Promise.all(
-    clients.map(async (c) => {
-      while (Date.now() < deadline) {
-        const ids = [];
-        const rids = Array.from({ length: 50 }, () => `soak.h.${pick(r, 5000)}`);
-        for (const rid of rids) ids.push(c.sendRequest(`subscribe.${rid}`));
-        for (let k = 0; k < 20; k++) {
-          const payload = k % 5 === 0 ? big : HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)];
-          service.event(
-            `soak.h.${pick(r, 5000)}`,
-            ["change", "add", "custom"][pick(r, 3)],
-            undefined,
-            payload,
-          );
+if (runs("storm")) {
+  await phase("hostile service storm", 0, async () => {
+    const r = rng(2);
+    service.handle("get.soak.h.>", (q) => {
+      const n = Number(q.subject.slice("get.soak.h.".length));
+      q.respondRaw(stormReply("soak.h", n, r));
+    });
+    const clients = [];
+    for (let i = 0; i < 20; i++) clients.push(await TestClient.connect(gw.wsUrl));
+    const deadline = Date.now() + STORM_MS;
+    let ops = 0;
+    // Every client keeps 50 subscribes out while the service sends hostile events.
+    await Promise.all(
+      clients.map(async (c) => {
+        while (Date.now() < deadline) {
+          const ids = [];
+          const rids = Array.from({ length: 50 }, () => `soak.h.${pick(r, 5000)}`);
+          for (const rid of rids) ids.push(c.sendRequest(`subscribe.${rid}`));
+          for (let k = 0; k < 20; k++) {
+            const e = stormEvent(r);
+            service.event(`soak.h.${pick(r, 5000)}`, e.name, undefined, e.payload);
+          }
+          // Each batch lets go of what it subscribed, as real clients come and go, so
+          // that memory measures hostile input rather than data the clients still hold.
+          const held = [];
+          for (const [i, id] of ids.entries()) {
+            const resp = await c.response(id, 10_000).catch(() => undefined);
+            if (resp?.result !== undefined) held.push(rids[i]);
+          }
+          const unsubs = held.map((rid) => c.sendRequest(`unsubscribe.${rid}`));
+          for (const id of unsubs) await c.response(id, 10_000).catch(() => undefined);
+          c.frames.length = 0;
+          while (c.pendingEvents().length > 0) {
+            await c.nextEvent(undefined, 1).catch(() => undefined);
+          }
+          ops += 70;
         }
-        // Each batch lets go of what it subscribed, as real clients come and go, so
-        // that memory measures hostile input rather than data the clients still hold.
-        const held = [];
-        for (const [i, id] of ids.entries()) {
-          const resp = await c.response(id, 10_000).catch(() => undefined);
-          if (resp?.result !== undefined) held.push(rids[i]);
-        }
-        const unsubs = held.map((rid) => c.sendRequest(`unsubscribe.${rid}`));
-        for (const id of unsubs) await c.response(id, 10_000).catch(() => undefined);
-        c.frames.length = 0;
-        while (c.pendingEvents().length > 0) await c.nextEvent(undefined, 1).catch(() => undefined);
-        ops += 70;
-      }
-    }),
-  );
-  for (const c of clients) c.close();
-  stormOps = ops;
-});
-rows[rows.length - 1].ops = stormOps;
+      }),
+    );
+    for (const c of clients) c.close();
+    stormOps = ops;
+  });
+  rows[rows.length - 1].ops = stormOps;
+}
 
 clearInterval(sampler);
+clearInterval(heapSampler);
 await service.close();
 const code = await gw.stop();
 await nats.stop();
+rmSync(confDir, { recursive: true, force: true });
 
 console.log(`\nresgate-ts soak (${quick ? "quick" : "full"}), ${new Date().toISOString()}\n`);
 console.table(rows);

@@ -9,6 +9,7 @@ import { ConfigError, USAGE, loadConfig, type LoadedConfig } from "./config.js";
 import { GATEWAY_VERSION } from "./constants.js";
 import { Gateway } from "./gateway.js";
 import { createLogger } from "./log.js";
+import { startIdleGc } from "./util/idle-gc.js";
 import { runPrimary } from "./workers.js";
 
 /** Tells --workers processes where the primary's embedded broker listens. */
@@ -94,6 +95,11 @@ async function main(): Promise<void> {
     gateway.log.error({ err }, "failed to start server");
     process.exit(1);
   }
+  startIdleGc(
+    () => gateway.releasedCacheBytes,
+    (before, after) =>
+      gateway.log.debug({ heapBefore: before, heapAfter: after }, "idle garbage collection"),
+  );
 }
 
 await main();

@@ -78,4 +78,4 @@ export const SSE_HEARTBEAT_MS = 15_000;
  * Bytes of cached resource values above which a resource nobody uses leaves the cache
  * at once instead of after UNSUBSCRIBE_DELAY_MS.
  */
-export const CACHE_BUDGET_BYTES = 256 * 1024 * 1024;
+export const CACHE_BUDGET_BYTES = 128 * 1024 * 1024;

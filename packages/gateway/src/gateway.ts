@@ -220,6 +220,11 @@ export class Gateway {
     return this.cache?.size ?? 0;
   }
 
+  /** Bytes of cached values let go of since start (a hint for the idle collector). */
+  get releasedCacheBytes(): number {
+    return this.cache?.releasedBytes ?? 0;
+  }
+
   /** Whether a resource name is in the cache (for tests). */
   isCached(name: string): boolean {
     return this.cache?.has(name) ?? false;

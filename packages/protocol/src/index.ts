@@ -36,7 +36,6 @@ export {
   firstChar,
   isNull,
   isValidJson,
-  maxDepth,
   member,
   readArray,
   readInt,

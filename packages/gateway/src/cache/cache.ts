@@ -55,6 +55,8 @@ export class Cache {
   private readonly resetThrottle: number;
   private readonly budgetBytes: number;
   private bytes = 0;
+  /** Bytes of cached values let go of so far: garbage for the idle collector (util/idle-gc). */
+  releasedBytes = 0;
   private systemSub: BusSubscription | undefined;
   private connSub: BusSubscription | undefined;
 
@@ -205,6 +207,7 @@ export class Cache {
   /** Adjusts the count of bytes the cached values hold. */
   trackBytes(delta: number): void {
     this.bytes += delta;
+    if (delta < 0) this.releasedBytes -= delta;
   }
 
   /**

@@ -196,3 +196,22 @@ test("1 000 hostile service replies never crash the gateway", async () => {
   assert.deepEqual(await c.result("version"), { protocol: "1.2.3" });
   c.close();
 });
+
+test("after large resources leave the cache, the idle gateway collects its garbage", async () => {
+  // A gateway of its own, logging at debug level, which reports each idle collection.
+  const debugGw = await GatewayProcess.start(nats.url, ["-D"]);
+  try {
+    const blob = "x".repeat(900 * 1024);
+    service.handle("get.abuse.large.>", (r) => r.model({ blob }));
+    const c = await TestClient.connect(debugGw.wsUrl);
+    const rids = Array.from({ length: 40 }, (_, i) => `abuse.large.${i}`);
+    for (const rid of rids) await c.request(`subscribe.${rid}`);
+    for (const rid of rids) await c.request(`unsubscribe.${rid}`);
+    c.close();
+    // 36 MB of values leave the cache after the 5 s unsubscribe delay; the next quiet
+    // heap check (every 2 s) collects.
+    await waitFor(() => debugGw.output.includes("idle garbage collection"), 15_000, "idle GC");
+  } finally {
+    assert.equal(await debugGw.stop(), 0);
+  }
+});

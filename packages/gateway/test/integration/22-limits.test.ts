@@ -74,7 +74,7 @@ test("--maxframesize: a larger client message closes the socket with 1009", asyn
 });
 
 test("over the cache's memory budget, an unused resource leaves the cache at once", async () => {
-  const tight = await TestEnv.start({ cacheBudgetBytes: 100 });
+  const tight = await TestEnv.start({ cacheBudgetBytes: 500 });
   try {
     const p = tight.prefix();
     tight.service.serveModel(`${p}.small`, { a: 1 });

@@ -76,3 +76,55 @@ export const HOSTILE_REPLIES: readonly string[] = [
   `{"result":{"model":{${Array.from({ length: 2000 }, (_, i) => `"k${i}":${i}`).join(",")}}}}`,
   '{"result":{"get":"yes"}}',
 ];
+
+/**
+ * The heavier service replies of the soak storm, for `get.<prefix>.<n>`: a model of
+ * 20 000 keys, multi-megabyte models and collections (they need a NATS max_payload
+ * above 1 MiB), and reference chains (`<prefix>.<n>` refers to `<prefix>.<n+1>`), mixed
+ * with the hostile replies above.
+ */
+export function stormReply(prefix: string, n: number, r: () => number): string {
+  switch (n % 8) {
+    case 0:
+    case 1:
+      return JSON.stringify({ result: { model: { n, next: { rid: `${prefix}.${n + 1}` } } } });
+    case 2:
+      return MANY_KEYS_MODEL;
+    case 3:
+      return BIG_MODEL;
+    case 4:
+      return BIG_COLLECTION;
+    default:
+      return HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)] ?? "";
+  }
+}
+
+/** Event payloads of the soak storm: large and many-keyed changes, large adds, hostile text. */
+export function stormEvent(r: () => number): { name: string; payload: string } {
+  switch (pick(r, 8)) {
+    case 0:
+    case 1:
+      return { name: "change", payload: HALF_MB_CHANGE };
+    case 2:
+      return { name: "change", payload: BIG_CHANGE };
+    case 3:
+      return { name: "change", payload: MANY_KEYS_CHANGE };
+    case 4:
+      return { name: "add", payload: BIG_ADD };
+    default:
+      return {
+        name: ["change", "add", "remove", "custom"][pick(r, 4)] ?? "custom",
+        payload: HOSTILE_REPLIES[pick(r, HOSTILE_REPLIES.length)] ?? "",
+      };
+  }
+}
+
+const MB = 1024 * 1024;
+const manyKeys = `{${Array.from({ length: 20_000 }, (_, i) => `"key${i}":${i}`).join(",")}}`;
+const MANY_KEYS_MODEL = `{"result":{"model":${manyKeys}}}`;
+const BIG_MODEL = `{"result":{"model":{"blob":"${"x".repeat(3 * MB)}","n":1}}}`;
+const BIG_COLLECTION = `{"result":{"collection":[${Array.from({ length: 400_000 }, (_, i) => i % 1000).join(",")}]}}`;
+const HALF_MB_CHANGE = `{"values":{"blob":"${"w".repeat(MB / 2)}"}}`;
+const BIG_CHANGE = `{"values":{"blob":"${"y".repeat(3 * MB)}"}}`;
+const MANY_KEYS_CHANGE = `{"values":${manyKeys}}`;
+const BIG_ADD = `{"idx":0,"value":"${"z".repeat(2 * MB)}"}`;

@@ -1,0 +1,104 @@
+/**
+ * A full garbage collection once the gateway goes quiet after heavy traffic. V8 lets
+ * garbage pile up to a multiple of the live heap before it collects, and after a
+ * storm of large service payloads it may keep that memory for half a minute or more
+ * until its memory reducer runs. A collection at the first quiet moment gives the
+ * memory back within seconds, at the price of one pause when nothing is happening.
+ */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+/** Heap checks are this far apart. */
+export const IDLE_GC_INTERVAL_MS = 2000;
+
+/**
+ * Decides from heap samples taken IDLE_GC_INTERVAL_MS apart when to collect: much
+ * garbage may have been made since the last collection we made (the heap's growth,
+ * summed over the samples, plus what the cache let go of), and the heap barely grew
+ * during the last interval (the gateway is quiet). A gateway that allocates steadily never counts as quiet, and is left to
+ * V8's own (incremental) collections.
+ */
+export class IdleGcPolicy {
+  private previous: number;
+  private allocated = 0;
+  /** The cache's running total of bytes let go of: at the last sample, and at the last collection. */
+  private released = 0;
+  private releasedAtCollection = 0;
+
+  constructor(
+    initialHeap: number,
+    /** Allocation since the last collection that makes one worthwhile. */
+    private readonly worthwhileBytes = 128 * 1024 * 1024,
+    /** Growth within one interval below which the gateway counts as quiet. */
+    private readonly quietBytes = 4 * 1024 * 1024,
+    /**
+     * Cached values let go of since the last collection that make one worthwhile (a
+     * storm's resources leave the cache a few seconds after the storm).
+     */
+    private readonly worthwhileReleasedBytes = 16 * 1024 * 1024,
+  ) {
+    this.previous = initialHeap;
+  }
+
+  /**
+   * Takes a heap sample, with the running total of bytes the cache let go of; true
+   * when a collection should run now.
+   */
+  sample(heapUsed: number, released = 0): boolean {
+    const growth = heapUsed - this.previous;
+    this.previous = heapUsed;
+    if (growth > 0) this.allocated += growth;
+    this.released = released;
+    const worthwhile =
+      this.allocated > this.worthwhileBytes ||
+      released - this.releasedAtCollection > this.worthwhileReleasedBytes;
+    // A drop means V8 collected during the interval: allocation went on, unmeasured.
+    return worthwhile && growth >= 0 && growth < this.quietBytes;
+  }
+
+  /** Records the heap measured right after a collection. */
+  collected(heapUsed: number): void {
+    this.allocated = 0;
+    this.releasedAtCollection = this.released;
+    this.previous = heapUsed;
+  }
+}
+
+/**
+ * V8's gc() function. The flag is set at run time (as Jest's leak detector does) so
+ * that `npx resgate-ts` needs no node flags; a fresh context picks the function up.
+ */
+function exposeGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    return typeof gc === "function" ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the idle collector; returns a function that stops it. `released` is the
+ * running total of bytes the cache let go of.
+ */
+export function startIdleGc(
+  released: () => number,
+  onCollect?: (before: number, after: number) => void,
+): () => void {
+  const gc = exposeGc();
+  if (!gc) return () => {};
+  const policy = new IdleGcPolicy(process.memoryUsage().heapUsed);
+  const timer = setInterval(() => {
+    const before = process.memoryUsage().heapUsed;
+    if (!policy.sample(before, released())) return;
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    policy.collected(after);
+    onCollect?.(before, after);
+  }, IDLE_GC_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
