@@ -7,7 +7,11 @@ export interface TimerEntry {
   done: boolean;
   deadline: number;
   next: TimerEntry | undefined;
-  readonly fire: () => void;
+  /**
+   * Dropped once the entry is done: a cancelled entry stays queued until its deadline,
+   * and must not keep what its callback holds (a request's reply handler) meanwhile.
+   */
+  fire: (() => void) | undefined;
 }
 
 export class FifoTimer {
@@ -36,12 +40,16 @@ export class FifoTimer {
   cancel(entry: TimerEntry): boolean {
     if (entry.done) return false;
     entry.done = true;
+    entry.fire = undefined;
     return true;
   }
 
   /** Cancels everything. */
   clear(): void {
-    for (let e = this.head; e; e = e.next) e.done = true;
+    for (let e = this.head; e; e = e.next) {
+      e.done = true;
+      e.fire = undefined;
+    }
     this.head = this.tail = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -66,9 +74,11 @@ export class FifoTimer {
       this.head = e.next;
       // An entry added from inside fire() must not be linked to a removed tail.
       if (!this.head) this.tail = undefined;
-      if (!e.done) {
+      const fire = e.fire;
+      if (!e.done && fire) {
         e.done = true;
-        e.fire();
+        e.fire = undefined;
+        fire();
       }
     }
     this.arm();

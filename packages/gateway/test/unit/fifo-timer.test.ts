@@ -76,6 +76,17 @@ describe("FifoTimer", () => {
     assert.equal(b.done, true);
   });
 
+  test("an entry lets go of its callback once cancelled or fired", async () => {
+    const timer = new FifoTimer(DURATION);
+    const a = timer.add(() => undefined);
+    const b = timer.add(() => undefined);
+    timer.cancel(a);
+    // Still queued until its deadline, but no longer holding what the callback holds.
+    assert.equal(a.fire, undefined);
+    await until(() => b.done);
+    assert.equal(b.fire, undefined);
+  });
+
   test("cancel returns false when the entry was already cancelled or has fired", async () => {
     const timer = new FifoTimer(DURATION);
     let fired = 0;
