@@ -54,11 +54,12 @@ export interface ConnectionTransport {
 
 /** The HTTP request that opened the connection, as auth requests describe it. */
 export interface RequestInfo {
-  /** Header names in Go's canonical form (`Sec-Websocket-Key`), each with its values. */
-  readonly header: Record<string, string[]>;
-  host: string;
-  remoteAddr: string;
-  uri: string;
+  /**
+   * The members an auth request adds for it, each preceded by a comma (or ""):
+   * `"header"` (names in Go's canonical form, `Sec-Websocket-Key`, each with its
+   * values), `"host"`, `"remoteAddr"` and `"uri"`, each left out when empty.
+   */
+  authFields(): string;
 }
 
 /** The outcome of a header auth request. */
@@ -465,13 +466,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       isHttp: f.isHttp,
       params: f.params,
     });
-    const r = this.request;
-    let extra = "";
-    if (Object.keys(r.header).length > 0) extra += `,"header":${JSON.stringify(r.header)}`;
-    if (r.host !== "") extra += `,"host":${JSON.stringify(r.host)}`;
-    if (r.remoteAddr !== "") extra += `,"remoteAddr":${JSON.stringify(r.remoteAddr)}`;
-    if (r.uri !== "") extra += `,"uri":${JSON.stringify(r.uri)}`;
-    return base.slice(0, -1) + extra + "}";
+    return base.slice(0, -1) + this.request.authFields() + "}";
   }
 
   /** Checks call access, then sends `call.<name>.<method>`; `cb` runs on the connection's queue. */

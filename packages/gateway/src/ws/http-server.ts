@@ -17,8 +17,8 @@ import { RestApi, type RestOptions } from "../http/rest.js";
 import { rawAnswer, safeHeaderLines, statusAnswer, writeAnswer } from "../http/response.js";
 import { mergeHeader } from "../util/http-header.js";
 import { newCid } from "../util/cid.js";
-import { requestInfo } from "./request-info.js";
-import { WsTransport } from "./ws-transport.js";
+import { firstHeader, requestInfo } from "./request-info.js";
+import { WsTransport, type WsTransportOptions } from "./ws-transport.js";
 
 export interface HttpServerOptions {
   /** Certificate and key (PEM) to serve HTTPS and WSS with (--tls). */
@@ -48,15 +48,23 @@ export interface HttpServerOptions {
 
 const decoder = new TextDecoder();
 
-interface Live {
-  conn: Connection;
-  alive: boolean;
+/** The listeners of every WebSocket: shared, called with the socket as `this`. */
+interface WsListeners {
+  message: (this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void;
+  pong: (this: WebSocket) => void;
+  error: (this: WebSocket, err: Error) => void;
+  close: (this: WebSocket) => void;
 }
 
 export class GatewayHttpServer {
   readonly server: Server;
   private readonly wss: WebSocketServer;
-  private readonly live = new Map<WebSocket, Live>();
+  /** Every open WebSocket and its connection. */
+  private readonly live = new Map<WebSocket, Connection>();
+  /** Sockets pinged by the last heartbeat that have not answered yet. */
+  private readonly awaitingPong = new Set<WebSocket>();
+  private readonly transportOptions: WsTransportOptions;
+  private readonly listeners: WsListeners;
   /** Response headers a header-auth reply added to an upgrade. */
   private readonly upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string[]>>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -92,6 +100,16 @@ export class GatewayHttpServer {
         : false,
       clientTracking: false,
     });
+    const { log, context } = opts;
+    this.transportOptions = {
+      onSlowConsumer: (cid) => {
+        log.warn({ cid }, "slow consumer disconnected");
+        context.metrics?.slowConsumerDisconnects.inc();
+      },
+      maxOutgoingBytes: opts.maxOutgoingBytes,
+      compression: opts.wsCompression,
+    };
+    this.listeners = this.wsListeners();
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
       const extra = this.upgradeHeaders.get(req);
       if (!extra) return;
@@ -120,12 +138,12 @@ export class GatewayHttpServer {
 
   /** Pings every client; one that did not answer the previous ping is dropped. */
   private beat(): void {
-    for (const [ws, l] of this.live) {
-      if (!l.alive) {
+    for (const ws of this.live.keys()) {
+      if (this.awaitingPong.has(ws)) {
         ws.terminate();
         continue;
       }
-      l.alive = false;
+      this.awaitingPong.add(ws);
       ws.ping();
     }
   }
@@ -180,22 +198,14 @@ export class GatewayHttpServer {
       return;
     }
     // As gorilla/websocket's CheckOrigin refuses it, before any header auth request.
-    if (!this.opts.cors.allows(req.headersDistinct["origin"]?.[0])) {
+    if (!this.opts.cors.allows(firstHeader(req.rawHeaders, "origin"))) {
       socket.end(FORBIDDEN);
       socket.destroy();
       return;
     }
     const cid = newCid();
     const log = this.opts.log;
-    const metrics = this.opts.context.metrics;
-    const transport = new WsTransport(
-      () => {
-        log.warn({ cid }, "slow consumer disconnected");
-        metrics?.slowConsumerDisconnects.inc();
-      },
-      this.opts.maxOutgoingBytes,
-      this.opts.wsCompression,
-    );
+    const transport = new WsTransport(this.transportOptions, cid);
     const conn = new Connection(cid, this.opts.context, transport, requestInfo(req));
     conn.start();
     const auth = this.opts.wsHeaderAuth;
@@ -254,34 +264,51 @@ export class GatewayHttpServer {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage, conn: Connection): void {
-    const log = this.opts.log;
-    const cid = conn.cid;
-    const l: Live = { conn, alive: true };
-    this.live.set(ws, l);
+    this.live.set(ws, conn);
     const metrics = this.opts.context.metrics;
     metrics?.wsConnections.inc();
     metrics?.wsCurrentConnections.inc();
-    log.debug({ cid, remote: req.socket.remoteAddress }, "connected");
+    this.opts.log.debug({ cid: conn.cid, remote: req.socket.remoteAddress }, "connected");
+    const l = this.listeners;
+    ws.on("message", l.message);
+    ws.on("pong", l.pong);
+    ws.on("error", l.error);
+    ws.on("close", l.close);
+  }
 
-    ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      const buf = Array.isArray(data)
-        ? Buffer.concat(data)
-        : data instanceof ArrayBuffer
-          ? Buffer.from(data)
-          : data;
-      // Text frames were validated as UTF-8 by ws; binary frames are read as text too.
-      conn.receive(isBinary ? decoder.decode(buf) : buf.toString("utf8"));
-    });
-    ws.on("pong", () => {
-      l.alive = true;
-    });
-    ws.on("error", (err) => log.debug({ cid, err: err.message }, "websocket error"));
-    ws.on("close", () => {
-      this.live.delete(ws);
-      metrics?.wsCurrentConnections.dec();
-      conn.dispose();
-      log.debug({ cid }, "disconnected");
-    });
+  /**
+   * The listeners every WebSocket shares: per connection they would cost a closure
+   * each, and a context holding what they use.
+   */
+  private wsListeners(): WsListeners {
+    const { live, awaitingPong } = this;
+    const { log, context } = this.opts;
+    return {
+      message(data, isBinary) {
+        const buf = Array.isArray(data)
+          ? Buffer.concat(data)
+          : data instanceof ArrayBuffer
+            ? Buffer.from(data)
+            : data;
+        // Text frames were validated as UTF-8 by ws; binary frames are read as text too.
+        live.get(this)?.receive(isBinary ? decoder.decode(buf) : buf.toString("utf8"));
+      },
+      pong() {
+        awaitingPong.delete(this);
+      },
+      error(err) {
+        log.debug({ cid: live.get(this)?.cid, err: err.message }, "websocket error");
+      },
+      close() {
+        const conn = live.get(this);
+        live.delete(this);
+        awaitingPong.delete(this);
+        if (!conn) return;
+        context.metrics?.wsCurrentConnections.dec();
+        conn.dispose();
+        log.debug({ cid: conn.cid }, "disconnected");
+      },
+    };
   }
 
   /** Closes every WebSocket (1001 going away) and stops listening. */

@@ -35,6 +35,16 @@ export function textFrameHeader(len: number): Buffer {
   return h;
 }
 
+/** What every WsTransport of a server shares (one object, not one closure per connection). */
+export interface WsTransportOptions {
+  /** A client was cut off as too slow; `cid` is its connection's. */
+  onSlowConsumer(cid: string): void;
+  /** Bytes queued for one client before it is cut off (default MAX_OUTGOING_BYTES). */
+  maxOutgoingBytes?: number;
+  /** With per-message compression, frames must go through ws to be compressed. */
+  compression?: boolean;
+}
+
 export class WsTransport implements ConnectionTransport {
   private cutOff = false;
   private ws: WebSocket | undefined;
@@ -42,11 +52,21 @@ export class WsTransport implements ConnectionTransport {
   private corked = false;
 
   constructor(
-    private readonly onSlowConsumer: () => void,
-    private readonly maxOutgoingBytes: number = MAX_OUTGOING_BYTES,
-    /** With per-message compression, frames must go through ws to be compressed. */
-    private readonly compression = false,
+    private readonly opts: WsTransportOptions,
+    private readonly cid: string,
   ) {}
+
+  private get maxOutgoingBytes(): number {
+    return this.opts.maxOutgoingBytes ?? MAX_OUTGOING_BYTES;
+  }
+
+  private get compression(): boolean {
+    return this.opts.compression ?? false;
+  }
+
+  private onSlowConsumer(): void {
+    this.opts.onSlowConsumer(this.cid);
+  }
 
   /** Attaches the socket once the upgrade is done; nothing is sent before. */
   attach(ws: WebSocket): void {
