@@ -40,10 +40,13 @@ export interface CacheOptions {
  * the reply's meta object (which only HTTP requests act on).
  */
 export interface Access {
-  result: AccessResult | undefined;
-  error: ResError | undefined;
-  meta: Meta | undefined;
+  readonly result: Readonly<AccessResult> | undefined;
+  readonly error: ResError | undefined;
+  readonly meta: Meta | undefined;
 }
+
+/** Distinct access results shared at most (services may grant any list of methods). */
+const SHARED_ACCESS_LIMIT = 256;
 
 export class Cache {
   readonly bus: MessageBus;
@@ -57,6 +60,11 @@ export class Cache {
   private bytes = 0;
   /** Bytes of cached values let go of so far: garbage for the idle collector (util/idle-gc). */
   releasedBytes = 0;
+  /**
+   * Granted access without a meta object, one object per distinct result: every
+   * subscription keeps its access, and most are alike.
+   */
+  private readonly sharedAccess = new Map<string, Access>();
   private systemSub: BusSubscription | undefined;
   private connSub: BusSubscription | undefined;
 
@@ -87,6 +95,15 @@ export class Cache {
     this.systemSub?.unsubscribe();
     this.connSub?.unsubscribe();
     this.evictions.clear();
+  }
+
+  /**
+   * The cache's own string for a resource name when it has one, else `name`: so that
+   * the subscriptions of many connections share one string rather than each keeping
+   * its own copy (or a slice of the request frame it was read from).
+   */
+  sharedName(name: string): string {
+    return this.entries.get(name)?.name ?? name;
   }
 
   /** Whether a resource name is cached (for tests). */
@@ -138,12 +155,22 @@ export class Cache {
       let access: Access;
       try {
         const { access: result, meta } = decodeAccessResponse(data ?? new Uint8Array());
-        access = { result, error: undefined, meta };
+        access = meta ? { result, error: undefined, meta } : this.shareAccess(result);
       } catch (e) {
         access = { result: undefined, error: toResError(e), meta: metaOf(e) };
       }
       callback(access);
     });
+  }
+
+  private shareAccess(result: AccessResult): Access {
+    const key = (result.get ? "1" : "0") + result.call;
+    let access = this.sharedAccess.get(key);
+    if (!access) {
+      access = { result, error: undefined, meta: undefined };
+      if (this.sharedAccess.size < SHARED_ACCESS_LIMIT) this.sharedAccess.set(key, access);
+    }
+    return access;
   }
 
   /**

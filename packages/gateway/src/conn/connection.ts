@@ -436,7 +436,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
    * set, then the call, also with `isHttp`. The result carries both replies' meta.
    */
   callHttp(rid: string, method: string, paramsJson: string, cb: (r: HttpCallResult) => void): void {
-    const sub = new Subscription(this, rid, expandCid(rid, this.cid), undefined);
+    const sub = new Subscription(this, rid, undefined);
     this.ctx.cache.access(sub, { token: this.token, isHttp: true }, (access) => {
       this.enqueue(() => {
         const accessMeta = access.meta;
@@ -476,8 +476,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     paramsJson: string,
     cb: (err: ResError | undefined, result: CallResult | undefined) => void,
   ): void {
-    const sub =
-      this.subs.get(rid) ?? new Subscription(this, rid, expandCid(rid, this.cid), undefined);
+    const sub = this.subs.get(rid) ?? new Subscription(this, rid, undefined);
     sub.checkCall(method, (err) => {
       if (err) {
         cb(err, undefined);
@@ -575,9 +574,9 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     if (!throttle && this.ctx.referenceThrottle > 0) {
       throttle = new Throttle(this.ctx.referenceThrottle);
     }
-    const sub = new Subscription(this, rid, expandCid(rid, this.cid), throttle);
+    const sub = new Subscription(this, this.ctx.cache.sharedName(rid), throttle);
     this.addCount(sub, direct);
-    this.subs.set(rid, sub);
+    this.subs.set(sub.rid, sub);
     this.ctx.cache.subscribe(sub, throttle);
     return sub;
   }

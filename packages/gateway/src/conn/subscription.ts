@@ -10,8 +10,8 @@ import {
   ProtocolVersion,
   ResError,
   ValueType,
+  expandCid,
   legacyValueJson,
-  splitRid,
   toResError,
   type Value,
 } from "@resgate-ts/protocol";
@@ -82,9 +82,13 @@ export function canCall(a: Access, method: string): ResError | undefined {
   return Errors.accessDenied();
 }
 
+/**
+ * Every connection holds one per resource it subscribes to, so each field costs
+ * (8 bytes × subscriptions): what is only needed while loading or while requests are
+ * out (callback lists, the event queue) is allocated when needed, and the resource's
+ * name and query are derived from the rid rather than kept.
+ */
 export class Subscription implements Subscriber {
-  readonly resourceName: string;
-  readonly resourceQuery: string;
   state: SubState = SubState.loading;
   resource: CachedResource | undefined;
   model: Model | undefined;
@@ -102,27 +106,41 @@ export class Subscription implements Subscriber {
   pending = 0;
 
   private version = 0;
-  private readyCallbacks: ReadyCallback[] = [];
+  private readyCallbacks: ReadyCallback[] | undefined;
   private queueFlag: number = QueueReason.loading;
-  private eventQueue: ResourceEvent[] = [];
+  /** Events held while queueFlag is set (see the eventQueue getter). */
+  private queuedEvents: ResourceEvent[] | undefined;
   private accessResult: Access | undefined;
-  private accessCallbacks: ((a: Access) => void)[] = [];
+  private accessCallbacks: ((a: Access) => void)[] | undefined;
   private flags = 0;
 
   constructor(
     private readonly conn: SubscriptionOwner,
     readonly rid: string,
-    /** The rid with `{cid}` replaced, as services see it. */
-    expandedRid: string,
     private throttle: Throttle | undefined,
-  ) {
-    const { name, query } = splitRid(expandedRid);
-    this.resourceName = name;
-    this.resourceQuery = query;
-  }
+  ) {}
 
   get cid(): string {
     return this.conn.cid;
+  }
+
+  /** The resource name as services see it: `{cid}` replaced, without the query. */
+  get resourceName(): string {
+    const rid = expandCid(this.rid, this.conn.cid);
+    const i = rid.indexOf("?");
+    return i === -1 ? rid : rid.slice(0, i);
+  }
+
+  /** The query part of the rid ("" for none), `{cid}` replaced. */
+  get resourceQuery(): string {
+    const rid = expandCid(this.rid, this.conn.cid);
+    const i = rid.indexOf("?");
+    return i === -1 ? "" : rid.slice(i + 1);
+  }
+
+  /** The queue of held events, created on first use (most subscriptions never hold one). */
+  private get eventQueue(): ResourceEvent[] {
+    return (this.queuedEvents ??= []);
   }
 
   isReady(): boolean {
@@ -166,8 +184,8 @@ export class Subscription implements Subscriber {
       }
       this.version = resource.version;
       const rcbs = this.readyCallbacks;
-      this.readyCallbacks = [];
-      for (const rcb of rcbs) this.collectRefs(rcb);
+      this.readyCallbacks = undefined;
+      for (const rcb of rcbs ?? []) this.collectRefs(rcb);
     });
     if (!queued && resource) resource.unsubscribe(this);
   }
@@ -207,7 +225,7 @@ export class Subscription implements Subscriber {
     rcb.refs.add(this.rid);
     rcb.loading++;
     if (this.state >= SubState.loaded) this.collectRefs(rcb);
-    else this.readyCallbacks.push(rcb);
+    else (this.readyCallbacks ??= []).push(rcb);
   }
 
   private collectRefs(rcb: ReadyCallback): void {
@@ -221,8 +239,8 @@ export class Subscription implements Subscriber {
 
   private doneLoading(): void {
     this.state = SubState.ready;
-    const rcbs = this.readyCallbacks;
-    this.readyCallbacks = [];
+    const rcbs = this.readyCallbacks ?? [];
+    this.readyCallbacks = undefined;
     this.throttle = undefined;
     for (const rcb of rcbs) {
       rcb.loading--;
@@ -283,13 +301,17 @@ export class Subscription implements Subscriber {
       this.handleReaccess(undefined);
       if (this.queueFlag !== 0) return;
     }
-    const queue = this.eventQueue;
-    this.eventQueue = [];
+    const queue = this.queuedEvents;
+    if (!queue) return;
+    this.queuedEvents = undefined;
     for (let i = 0; i < queue.length; i++) {
       this.processEvent(queue[i] as ResourceEvent);
       // An event may start queueing again; keep the rest in order.
       if (this.queueFlag !== 0) {
-        this.eventQueue = queue.slice(i + 1).concat(this.eventQueue);
+        const rest = queue.slice(i + 1);
+        const later = this.queuedEvents as ResourceEvent[] | undefined;
+        const all = later ? rest.concat(later) : rest;
+        this.queuedEvents = all.length > 0 ? all : undefined;
         return;
       }
     }
@@ -512,15 +534,15 @@ export class Subscription implements Subscriber {
       cb(this.accessResult);
       return;
     }
-    this.accessCallbacks.push(cb);
+    (this.accessCallbacks ??= []).push(cb);
     if (this.flags & Flag.accessCalled) return;
     this.flags |= Flag.accessCalled;
     const request = () =>
       this.conn.access(this, (access) => {
         this.conn.enqueue(() => {
           if (this.state === SubState.disposed) return;
-          const cbs = this.accessCallbacks;
-          this.accessCallbacks = [];
+          const cbs = this.accessCallbacks ?? [];
+          this.accessCallbacks = undefined;
           this.flags &= ~Flag.accessCalled;
           // Only a result or an access denial is kept; other errors are asked again.
           if (!access.error || access.error.code === ErrorCode.accessDenied) {
@@ -550,8 +572,8 @@ export class Subscription implements Subscriber {
     if (this.state === SubState.disposed) return;
     const state = this.state;
     this.state = SubState.disposed;
-    this.readyCallbacks = [];
-    this.eventQueue = [];
+    this.readyCallbacks = undefined;
+    this.queuedEvents = undefined;
     this.throttle = undefined;
     if (this.resource) {
       const sent = state === SubState.sent;
