@@ -3,8 +3,10 @@
 // ten resources (mem.0 … mem.9). Each server runs in its own child process started with
 // --expose-gc; the clients live in this process, so that only the server's memory is
 // counted. Heap and external memory are read after forced collections, with one warm
-// connection open before and after (so that compiled code and the ten cached resources
-// are not counted per connection).
+// connection open before and after (so that the ten cached resources are not counted
+// per connection), after a warm-up of N connections opened and closed (so that compiled
+// code is not either). RSS is printed for information only: after the warm-up it shows
+// little more than the pages the heap had to add.
 //
 //   npx tsc -b && node bench/conn-memory.mjs [--conns N] [--snapshot] [--only gateway|ws]
 //     [--idle-ms MS]
@@ -139,8 +141,9 @@ async function measureServer(kind, natsUrl, { conns, idleMs }, snapshot) {
     const url = kind === "gateway" ? `ws://127.0.0.1:${port}/` : `ws://127.0.0.1:${port}`;
     // One warm connection, open throughout: code is compiled and the resources cached.
     clients.push(await openClient(url));
-    // Warm-up: a hundred connections opened and closed, so that hot code is optimized.
-    for (const ws of await openMany(url, 100)) ws.close();
+    // Warm-up: as many connections opened and closed, so that the code the run needs is
+    // compiled and optimized before the first measure (else it counts per connection).
+    for (const ws of await openMany(url, conns)) ws.close();
     await new Promise((r) => setTimeout(r, idleMs));
     const before = await ask({ cmd: "measure" });
     const files = {
