@@ -17,7 +17,7 @@ import {
 } from "@resgate-ts/protocol";
 import { isTransportError } from "../bus/bus.js";
 import type { Access } from "../cache/cache.js";
-import { encodeValueMap, type Collection, type Model } from "../cache/resource-data.js";
+import { Collection, Model, encodeValueMap } from "../cache/resource-data.js";
 import type { CachedResource } from "../cache/resource.js";
 import type { Throttle } from "../cache/throttle.js";
 import type { ResourceEvent, Subscriber } from "../cache/types.js";
@@ -55,8 +55,12 @@ export const SubState = {
 } as const;
 export type SubState = (typeof SubState)[keyof typeof SubState];
 
-const QueueReason = { loading: 1, reaccess: 2 } as const;
-const Flag = { accessCalled: 1, reaccess: 2 } as const;
+/** Bits of Subscription.bits: the state in the lowest three, then these. */
+const STATE_MASK = 7;
+/** Reasons events are held: while any is set, events wait in the queue. */
+const QueueReason = { loading: 8, reaccess: 16 } as const;
+const QUEUE_MASK = QueueReason.loading | QueueReason.reaccess;
+const Flag = { accessCalled: 32, reaccess: 64 } as const;
 
 interface Reference {
   readonly sub: Subscription;
@@ -67,6 +71,21 @@ interface ReadyCallback {
   readonly refs: Set<string>;
   readonly cb: () => void;
   loading: number;
+}
+
+/**
+ * What a subscription holds only for a while: while it loads, holds events or waits
+ * for an access reply. Allocated when first needed, let go of when empty.
+ */
+interface Transient {
+  /** Callbacks waiting for this resource (and its references) to load. */
+  ready: ReadyCallback[] | undefined;
+  /** Events held while a queue reason is set. */
+  events: ResourceEvent[] | undefined;
+  /** Callbacks waiting for the access request that is out. */
+  access: ((a: Access) => void)[] | undefined;
+  /** Bounds how many references load at once (--referencethrottle). */
+  throttle: Throttle | undefined;
 }
 
 export function canGet(a: Access): ResError | undefined {
@@ -85,14 +104,14 @@ export function canCall(a: Access, method: string): ResError | undefined {
 /**
  * Every connection holds one per resource it subscribes to, so each field costs
  * (8 bytes × subscriptions): what is only needed while loading or while requests are
- * out (callback lists, the event queue) is allocated when needed, and the resource's
- * name and query are derived from the rid rather than kept.
+ * out (callback lists, the event queue, the throttle) lives in a Transient allocated
+ * when needed, the state, queue reasons and flags share one number, the model or
+ * collection one field, and the resource's name and query are derived from the rid.
  */
 export class Subscription implements Subscriber {
-  state: SubState = SubState.loading;
   resource: CachedResource | undefined;
-  model: Model | undefined;
-  collection: Collection | undefined;
+  /** The model or collection as loaded: what is sent to the client. */
+  private data: Model | Collection | undefined;
   refs: Map<string, Reference> | undefined;
   err: ResError | undefined;
 
@@ -106,19 +125,68 @@ export class Subscription implements Subscriber {
   pending = 0;
 
   private version = 0;
-  private readyCallbacks: ReadyCallback[] | undefined;
-  private queueFlag: number = QueueReason.loading;
-  /** Events held while queueFlag is set (see the eventQueue getter). */
-  private queuedEvents: ResourceEvent[] | undefined;
+  /** The state (STATE_MASK), the queue reasons and the flags. */
+  private bits: number = SubState.loading | QueueReason.loading;
   private accessResult: Access | undefined;
-  private accessCallbacks: ((a: Access) => void)[] | undefined;
-  private flags = 0;
+  private transient: Transient | undefined;
 
   constructor(
     private readonly conn: SubscriptionOwner,
     readonly rid: string,
-    private throttle: Throttle | undefined,
-  ) {}
+    throttle: Throttle | undefined,
+  ) {
+    if (throttle) this.work().throttle = throttle;
+  }
+
+  get state(): SubState {
+    return (this.bits & STATE_MASK) as SubState;
+  }
+
+  set state(s: SubState) {
+    this.bits = (this.bits & ~STATE_MASK) | s;
+  }
+
+  get model(): Model | undefined {
+    return this.data instanceof Model ? this.data : undefined;
+  }
+
+  get collection(): Collection | undefined {
+    return this.data instanceof Collection ? this.data : undefined;
+  }
+
+  /** The reasons events are held now (0 for none). */
+  private get queueFlag(): number {
+    return this.bits & QUEUE_MASK;
+  }
+
+  private get throttle(): Throttle | undefined {
+    return this.transient?.throttle;
+  }
+
+  private work(): Transient {
+    return (this.transient ??= {
+      ready: undefined,
+      events: undefined,
+      access: undefined,
+      throttle: undefined,
+    });
+  }
+
+  /** Lets go of the transient state once nothing is left in it. */
+  private settle(): void {
+    const t = this.transient;
+    if (t && !t.ready && !t.events && !t.access && !t.throttle) this.transient = undefined;
+  }
+
+  /** Takes the ready callbacks waiting on this subscription. */
+  private takeReady(): ReadyCallback[] {
+    const t = this.transient;
+    const rcbs = t?.ready;
+    if (!t || !rcbs) return [];
+    t.ready = undefined;
+    this.settle();
+    return rcbs;
+  }
 
   get cid(): string {
     return this.conn.cid;
@@ -140,7 +208,7 @@ export class Subscription implements Subscriber {
 
   /** The queue of held events, created on first use (most subscriptions never hold one). */
   private get eventQueue(): ResourceEvent[] {
-    return (this.queuedEvents ??= []);
+    return (this.work().events ??= []);
   }
 
   isReady(): boolean {
@@ -177,15 +245,13 @@ export class Subscription implements Subscriber {
       this.queueEvents(QueueReason.loading);
       if (resource.type === "model") {
         if (!this.subscribeRefs(resource.model?.values.values() ?? [])) return;
-        this.model = resource.model;
+        this.data = resource.model;
       } else {
         if (!this.subscribeRefs(resource.collection?.values ?? [])) return;
-        this.collection = resource.collection;
+        this.data = resource.collection;
       }
       this.version = resource.version;
-      const rcbs = this.readyCallbacks;
-      this.readyCallbacks = undefined;
-      for (const rcb of rcbs ?? []) this.collectRefs(rcb);
+      for (const rcb of this.takeReady()) this.collectRefs(rcb);
     });
     if (!queued && resource) resource.unsubscribe(this);
   }
@@ -225,7 +291,7 @@ export class Subscription implements Subscriber {
     rcb.refs.add(this.rid);
     rcb.loading++;
     if (this.state >= SubState.loaded) this.collectRefs(rcb);
-    else (this.readyCallbacks ??= []).push(rcb);
+    else (this.work().ready ??= []).push(rcb);
   }
 
   private collectRefs(rcb: ReadyCallback): void {
@@ -239,9 +305,11 @@ export class Subscription implements Subscriber {
 
   private doneLoading(): void {
     this.state = SubState.ready;
-    const rcbs = this.readyCallbacks ?? [];
-    this.readyCallbacks = undefined;
-    this.throttle = undefined;
+    const rcbs = this.takeReady();
+    if (this.transient) {
+      this.transient.throttle = undefined;
+      this.settle();
+    }
     for (const rcb of rcbs) {
       rcb.loading--;
       if (rcb.loading === 0) rcb.cb();
@@ -291,27 +359,29 @@ export class Subscription implements Subscriber {
   }
 
   private queueEvents(reason: number): void {
-    this.queueFlag |= reason;
+    this.bits |= reason;
   }
 
   private unqueueEvents(reason: number): void {
-    this.queueFlag &= ~reason;
+    this.bits &= ~reason;
     if (this.queueFlag !== 0) return;
-    if (this.flags & Flag.reaccess) {
+    if (this.bits & Flag.reaccess) {
       this.handleReaccess(undefined);
       if (this.queueFlag !== 0) return;
     }
-    const queue = this.queuedEvents;
-    if (!queue) return;
-    this.queuedEvents = undefined;
+    const t = this.transient;
+    const queue = t?.events;
+    if (!t || !queue) return;
+    t.events = undefined;
+    this.settle();
     for (let i = 0; i < queue.length; i++) {
       this.processEvent(queue[i] as ResourceEvent);
       // An event may start queueing again; keep the rest in order.
       if (this.queueFlag !== 0) {
         const rest = queue.slice(i + 1);
-        const later = this.queuedEvents as ResourceEvent[] | undefined;
+        const later = this.transient?.events;
         const all = later ? rest.concat(later) : rest;
-        this.queuedEvents = all.length > 0 ? all : undefined;
+        if (all.length > 0) this.work().events = all;
         return;
       }
     }
@@ -511,7 +581,7 @@ export class Subscription implements Subscriber {
   reaccessNow(throttle: Throttle | undefined, lenient = false): void {
     if (this.state === SubState.disposed) return;
     if (this.queueFlag !== 0) {
-      this.flags |= Flag.reaccess;
+      this.bits |= Flag.reaccess;
       return;
     }
     this.handleReaccess(throttle, lenient);
@@ -519,7 +589,7 @@ export class Subscription implements Subscriber {
 
   private handleReaccess(throttle: Throttle | undefined, lenient = false): void {
     this.accessResult = undefined;
-    this.flags &= ~Flag.reaccess;
+    this.bits &= ~Flag.reaccess;
     if (this.direct === 0) return;
     this.queueEvents(QueueReason.reaccess);
     this.loadAccess((a) => {
@@ -534,16 +604,20 @@ export class Subscription implements Subscriber {
       cb(this.accessResult);
       return;
     }
-    (this.accessCallbacks ??= []).push(cb);
-    if (this.flags & Flag.accessCalled) return;
-    this.flags |= Flag.accessCalled;
+    (this.work().access ??= []).push(cb);
+    if (this.bits & Flag.accessCalled) return;
+    this.bits |= Flag.accessCalled;
     const request = () =>
       this.conn.access(this, (access) => {
         this.conn.enqueue(() => {
           if (this.state === SubState.disposed) return;
-          const cbs = this.accessCallbacks ?? [];
-          this.accessCallbacks = undefined;
-          this.flags &= ~Flag.accessCalled;
+          const t = this.transient;
+          const cbs = t?.access ?? [];
+          if (t) {
+            t.access = undefined;
+            this.settle();
+          }
+          this.bits &= ~Flag.accessCalled;
           // Only a result or an access denial is kept; other errors are asked again.
           if (!access.error || access.error.code === ErrorCode.accessDenied) {
             this.accessResult = access;
@@ -572,9 +646,7 @@ export class Subscription implements Subscriber {
     if (this.state === SubState.disposed) return;
     const state = this.state;
     this.state = SubState.disposed;
-    this.readyCallbacks = undefined;
-    this.queuedEvents = undefined;
-    this.throttle = undefined;
+    this.transient = undefined;
     if (this.resource) {
       const sent = state === SubState.sent;
       for (const ref of this.refs?.values() ?? []) {
