@@ -38,6 +38,7 @@ import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
 import { collect } from "./gc.js";
 import { OutgoingFrame } from "./outgoing-frame.js";
 import { Subscription, canCall, canGet, type SubscriptionOwner } from "./subscription.js";
+import { SubscriptionIndex } from "./subscription-index.js";
 
 /** Where a connection's frames go: a WebSocket, or an HTTP request's stand-in. */
 export interface ConnectionTransport {
@@ -110,7 +111,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   protocolVersion: number = ProtocolVersion.legacy;
   /** Set for connections serving HTTP requests: their access requests carry isHttp. */
   isHttp = false;
-  readonly subs = new Map<string, Subscription>();
+  readonly subs = new SubscriptionIndex();
   disposing = false;
 
   private readonly queue: SerialQueue;
@@ -576,7 +577,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     }
     const sub = new Subscription(this, this.ctx.cache.sharedName(rid), throttle);
     this.addCount(sub, direct);
-    this.subs.set(sub.rid, sub);
+    this.subs.set(sub);
     this.ctx.cache.subscribe(sub, throttle);
     return sub;
   }
