@@ -86,6 +86,10 @@ interface Transient {
   access: ((a: Access) => void)[] | undefined;
   /** Bounds how many references load at once (--referencethrottle). */
   throttle: Throttle | undefined;
+  /** Requests waiting on this subscription to answer; it is not collected meanwhile. */
+  pending: number;
+  /** The error loading the resource ended with (kept for good: such subscriptions are few). */
+  err: ResError | undefined;
 }
 
 export function canGet(a: Access): ResError | undefined {
@@ -104,8 +108,8 @@ export function canCall(a: Access, method: string): ResError | undefined {
 /**
  * Every connection holds one per resource it subscribes to, so each field costs
  * (8 bytes × subscriptions): what is only needed while loading or while requests are
- * out (callback lists, the event queue, the throttle) lives in a Transient allocated
- * when needed, the state, queue reasons and flags share one number, the model or
+ * out (callback lists, the event queue, the throttle, the count of requests holding
+ * it) or after a failure (the error) lives in a Transient allocated when needed, the state, queue reasons and flags share one number, the model or
  * collection one field, and the resource's name and query are derived from the rid.
  */
 export class Subscription implements Subscriber {
@@ -113,7 +117,6 @@ export class Subscription implements Subscriber {
   /** The model or collection as loaded: what is sent to the client. */
   private data: Model | Collection | undefined;
   refs: Map<string, Reference> | undefined;
-  err: ResError | undefined;
 
   /** Direct subscriptions by the client. */
   direct = 0;
@@ -121,8 +124,6 @@ export class Subscription implements Subscriber {
   indirect = 0;
   /** References from other subscriptions already sent to the client. */
   indirectSent = 0;
-  /** Requests waiting on this subscription to answer; it is not collected meanwhile. */
-  pending = 0;
 
   private version = 0;
   /** The state (STATE_MASK), the queue reasons and the flags. */
@@ -163,19 +164,44 @@ export class Subscription implements Subscriber {
     return this.transient?.throttle;
   }
 
+  /** Requests waiting on this subscription to answer; it is not collected meanwhile. */
+  get pending(): number {
+    return this.transient?.pending ?? 0;
+  }
+
+  set pending(n: number) {
+    if (n === 0 && !this.transient) return;
+    this.work().pending = n;
+    this.settle();
+  }
+
+  private get err(): ResError | undefined {
+    return this.transient?.err;
+  }
+
+  private set err(err: ResError | undefined) {
+    if (err === undefined && !this.transient) return;
+    this.work().err = err;
+    this.settle();
+  }
+
   private work(): Transient {
     return (this.transient ??= {
       ready: undefined,
       events: undefined,
       access: undefined,
       throttle: undefined,
+      pending: 0,
+      err: undefined,
     });
   }
 
   /** Lets go of the transient state once nothing is left in it. */
   private settle(): void {
     const t = this.transient;
-    if (t && !t.ready && !t.events && !t.access && !t.throttle) this.transient = undefined;
+    if (t && !t.ready && !t.events && !t.access && !t.throttle && t.pending === 0 && !t.err) {
+      this.transient = undefined;
+    }
   }
 
   /** Takes the ready callbacks waiting on this subscription. */
@@ -646,7 +672,15 @@ export class Subscription implements Subscriber {
     if (this.state === SubState.disposed) return;
     const state = this.state;
     this.state = SubState.disposed;
-    this.transient = undefined;
+    const t = this.transient;
+    if (t) {
+      // Requests still holding it count down as they end (pending is kept).
+      t.ready = undefined;
+      t.events = undefined;
+      t.access = undefined;
+      t.throttle = undefined;
+      this.settle();
+    }
     if (this.resource) {
       const sent = state === SubState.sent;
       for (const ref of this.refs?.values() ?? []) {
