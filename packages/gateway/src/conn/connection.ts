@@ -117,12 +117,14 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   private readonly queue: SerialQueue;
   private inFlight = 0;
   private paused = false;
-  /** Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on. */
-  private readonly backlog: string[] = [];
+  /**
+   * Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on;
+   * undefined while there are none (as on most connections, most of the time).
+   */
+  private backlog: string[] | undefined;
   private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
   /** -V: every client message is logged. */
   private readonly trace: boolean;
-  private readonly maxInFlight: number;
 
   constructor(
     readonly cid: string,
@@ -135,7 +137,10 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     );
     this.eventSink = transport.sendEvent?.bind(transport);
     this.trace = ctx.log.isLevelEnabled("trace");
-    this.maxInFlight = ctx.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT;
+  }
+
+  private get maxInFlight(): number {
+    return this.ctx.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT;
   }
 
   /** Registers for connection events (`conn.<cid>.*`) and token resets. */
@@ -163,8 +168,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
    * what was already read from the socket, which is paused meanwhile).
    */
   receive(text: string): void {
-    if (this.inFlight >= this.maxInFlight || this.backlog.length > 0) {
-      this.backlog.push(text);
+    if (this.inFlight >= this.maxInFlight || this.backlog) {
+      (this.backlog ??= []).push(text);
       if (!this.paused) {
         this.paused = true;
         this.transport.pause();
@@ -190,12 +195,16 @@ export class Connection implements SubscriptionOwner, RequestHandler {
 
   private requestDone(): void {
     this.inFlight--;
-    while (this.inFlight < this.maxInFlight && this.backlog.length > 0) {
-      const next = this.backlog.shift() as string;
-      this.inFlight++;
-      this.enqueue(() => this.handle(next));
+    const backlog = this.backlog;
+    if (backlog) {
+      while (this.inFlight < this.maxInFlight && backlog.length > 0) {
+        const next = backlog.shift() as string;
+        this.inFlight++;
+        this.enqueue(() => this.handle(next));
+      }
+      if (backlog.length === 0 && this.backlog === backlog) this.backlog = undefined;
     }
-    if (this.paused && this.backlog.length === 0 && this.inFlight < this.maxInFlight) {
+    if (this.paused && !this.backlog && this.inFlight < this.maxInFlight) {
       this.paused = false;
       this.transport.resume();
     }

@@ -268,7 +268,11 @@ export class GatewayHttpServer {
     const metrics = this.opts.context.metrics;
     metrics?.wsConnections.inc();
     metrics?.wsCurrentConnections.inc();
-    this.opts.log.debug({ cid: conn.cid, remote: req.socket.remoteAddress }, "connected");
+    const log = this.opts.log;
+    // Asked only when logged: Node keeps the peer address once looked up (request-info).
+    if (log.isLevelEnabled("debug")) {
+      log.debug({ cid: conn.cid, remote: req.socket.remoteAddress }, "connected");
+    }
     const l = this.listeners;
     ws.on("message", l.message);
     ws.on("pong", l.pong);

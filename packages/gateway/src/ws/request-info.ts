@@ -4,12 +4,13 @@
  * the request URI, as Resgate sends them.
  */
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { RequestInfo } from "../conn/connection.js";
 import { canonicalHeaderKey } from "../util/http-header.js";
 
 /**
- * The request's details packed into one string: the members of a JSON array (Host,
- * remote address, URI, then the raw header names and values as Node read them). Every connection keeps
+ * The request's details packed into one string: the members of a JSON array (remote
+ * address, URI, then the raw header names and values as Node read them). Every connection keeps
  * one, for as long as it lives: one flat string costs a fraction of the request object,
  * or of an array of strings, and the Go-style members are only built when an auth
  * request needs them (most connections never send one).
@@ -18,21 +19,24 @@ class PackedRequestInfo implements RequestInfo {
   constructor(private readonly packed: string) {}
 
   authFields(): string {
-    const [host = "", remoteAddr = "", uri = "", ...raw] = JSON.parse(
-      "[" + this.packed + "]",
-    ) as string[];
+    const [remoteAddr = "", uri = "", ...raw] = JSON.parse("[" + this.packed + "]") as string[];
     const header: Record<string, string[]> = {};
     let headers = 0;
+    // The first Host header, as Node's req.headers.host has it (later ones are dropped).
+    let host: string | undefined;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const k = canonicalHeaderKey(raw[i] ?? "");
       // Go keeps the Host header out of the header map.
-      if (k === "Host") continue;
+      if (k === "Host") {
+        host ??= raw[i + 1];
+        continue;
+      }
       (header[k] ??= []).push(raw[i + 1] ?? "");
       headers++;
     }
     let fields = "";
     if (headers > 0) fields += `,"header":${JSON.stringify(header)}`;
-    if (host !== "") fields += `,"host":${JSON.stringify(host)}`;
+    if (host) fields += `,"host":${JSON.stringify(host)}`;
     if (remoteAddr !== "") fields += `,"remoteAddr":${JSON.stringify(remoteAddr)}`;
     if (uri !== "") fields += `,"uri":${JSON.stringify(uri)}`;
     return fields;
@@ -42,11 +46,22 @@ class PackedRequestInfo implements RequestInfo {
 export function requestInfo(req: IncomingMessage): RequestInfo {
   const addr = req.socket.remoteAddress ?? "";
   const port = req.socket.remotePort ?? 0;
+  forgetPeerAddress(req.socket);
   const remoteAddr = addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
-  const fields = [req.headers.host ?? "", remoteAddr, req.url ?? "", ...req.rawHeaders];
+  const fields = [remoteAddr, req.url ?? "", ...req.rawHeaders];
   // Joined rather than JSON.stringify'd as a whole: V8 builds that result as a tree of
   // string pieces (a cons string), while join makes one flat string.
   return new PackedRequestInfo(fields.map((f) => JSON.stringify(f)).join(","));
+}
+
+/**
+ * Node keeps the peer address it looked up on the socket (`_peername`, an object and
+ * its strings) for the socket's lifetime; the packed form above is all a connection
+ * needs. Let go of it, when it is the plain property Node has always used.
+ */
+function forgetPeerAddress(socket: Socket): void {
+  const d = Object.getOwnPropertyDescriptor(socket, "_peername");
+  if (d?.writable) (socket as unknown as { _peername: unknown })._peername = undefined;
 }
 
 /** The first value of a header (`name` in lower case) among Node's raw header lines. */
