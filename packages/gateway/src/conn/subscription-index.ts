@@ -2,8 +2,9 @@
  * A connection's subscriptions by rid. Most connections hold a few: up to
  * SMALL_INDEX_SIZE of them are kept in an array, in the order they were added, and
  * found by a scan (their rid strings are mostly the cache's own, so that comparing
- * them is mostly comparing pointers); an array of ten costs a third of a Map's table.
- * Beyond that a Map takes over, for good.
+ * them is mostly comparing pointers); ten cost a quarter of a Map.
+ * The array is grown one slot at a time (copied: it is short), as push would leave
+ * room for 17. Beyond that a Map takes over, for good.
  */
 import type { Subscription } from "./subscription.js";
 
@@ -34,14 +35,18 @@ export class SubscriptionIndex {
       this.map.set(sub.rid, sub);
       return;
     }
-    const list = (this.list ??= []);
+    const list = this.list;
+    if (!list) {
+      this.list = [sub];
+      return;
+    }
     const i = this.indexOf(sub.rid);
     if (i >= 0) {
       list[i] = sub;
       return;
     }
     if (list.length < SMALL_INDEX_SIZE) {
-      list.push(sub);
+      this.list = list.concat([sub]);
       return;
     }
     const map = new Map<string, Subscription>();
