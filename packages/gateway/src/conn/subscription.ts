@@ -107,10 +107,11 @@ export function canCall(a: Access, method: string): ResError | undefined {
 
 /**
  * Every connection holds one per resource it subscribes to, so each field costs
- * (8 bytes × subscriptions): what is only needed while loading or while requests are
+ * (8 bytes × subscriptions). What is only needed while loading or while requests are
  * out (callback lists, the event queue, the throttle, the count of requests holding
- * it) or after a failure (the error) lives in a Transient allocated when needed, the state, queue reasons and flags share one number, the model or
- * collection one field, and the resource's name and query are derived from the rid.
+ * it) or after a failure (the error) lives in a Transient allocated when needed; the
+ * state, queue reasons and flags share one number, the model or collection one field;
+ * the resource's name and query are derived from the rid.
  */
 export class Subscription implements Subscriber {
   resource: CachedResource | undefined;
