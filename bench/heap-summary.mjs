@@ -1,7 +1,8 @@
 // Sums a V8 heap snapshot's self sizes by object kind (constructor or function name,
 // grouped with the node type), and compares two snapshots per connection.
 //
-//   node bench/heap-summary.mjs after.heapsnapshot [before.heapsnapshot] [--per N] [--top K] [--retainers]
+//   node bench/heap-summary.mjs after.heapsnapshot [before.heapsnapshot]
+//     [--per N] [--top K] [--retainers]
 //
 // Used by bench/conn-memory.mjs; also runs on its own, on snapshots from anywhere.
 import { readFileSync } from "node:fs";

@@ -65,7 +65,10 @@ export class SubscriptionIndex {
     return true;
   }
 
-  /** The subscriptions in the order they were added (of the array: a copy, safe to change meanwhile). */
+  /**
+   * The subscriptions in the order they were added. From the array, a copy: the index
+   * may change while it is iterated.
+   */
   values(): IterableIterator<Subscription> {
     if (this.map) return this.map.values();
     return (this.list ?? []).slice().values();
