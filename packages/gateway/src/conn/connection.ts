@@ -100,7 +100,6 @@ export interface ConnectionContext {
   maxRequestsInFlight?: number;
 }
 
-const enc = new TextEncoder();
 
 export class Connection implements SubscriptionOwner, RequestHandler {
   /** The connection's token as JSON text; undefined until a token event sets one. */
@@ -153,6 +152,11 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     if (this.disposing) return false;
     this.queue.enqueue(fn);
     return true;
+  }
+
+  /** `enqueue(() => fn(a, b))`, without the closure when the queue is idle (fan-out). */
+  enqueueWith<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
+    if (!this.disposing) this.queue.enqueueWith(fn, a, b);
   }
 
   /**
@@ -224,7 +228,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     const json = typeof data === "string" ? data : data();
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${json}}`;
     if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
-    const frame = new OutgoingFrame(Buffer.from(enc.encode(text)));
+    const frame = new OutgoingFrame(text);
     if (ev) {
       ev.frameRid = rid;
       ev.frameLegacy = legacy;

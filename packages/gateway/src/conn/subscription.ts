@@ -28,6 +28,7 @@ export interface SubscriptionOwner {
   readonly cid: string;
   readonly protocolVersion: number;
   enqueue(fn: () => void): boolean;
+  enqueueWith<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void;
   acquire(rid: string, direct: boolean, throttle: Throttle | undefined): Subscription;
   release(
     sub: Subscription,
@@ -80,6 +81,10 @@ export function canCall(a: Access, method: string): ResError | undefined {
   if (call === "*") return undefined;
   if (call !== "" && call.split(",").includes(method)) return undefined;
   return Errors.accessDenied();
+}
+
+function deliverEvent(sub: Subscription, ev: ResourceEvent): void {
+  sub.eventNow(ev);
 }
 
 export class Subscription implements Subscriber {
@@ -334,19 +339,23 @@ export class Subscription implements Subscriber {
   // ---- events ------------------------------------------------------------------
 
   event(ev: ResourceEvent): void {
-    this.conn.enqueue(() => {
-      if (ev.event === "reaccess") {
-        this.reaccessNow(undefined);
-        return;
-      }
-      // Events before the resource has loaded, or after disposal, are dropped.
-      if (!this.resource) return;
-      if (this.queueFlag !== 0) {
-        this.eventQueue.push(ev);
-        return;
-      }
-      this.processEvent(ev);
-    });
+    // Called for every subscriber of every event: no closure is made for the pair.
+    this.conn.enqueueWith(deliverEvent, this, ev);
+  }
+
+  /** An event, run on the connection's queue. */
+  eventNow(ev: ResourceEvent): void {
+    if (ev.event === "reaccess") {
+      this.reaccessNow(undefined);
+      return;
+    }
+    // Events before the resource has loaded, or after disposal, are dropped.
+    if (!this.resource) return;
+    if (this.queueFlag !== 0) {
+      this.eventQueue.push(ev);
+      return;
+    }
+    this.processEvent(ev);
   }
 
   private processEvent(ev: ResourceEvent): void {
