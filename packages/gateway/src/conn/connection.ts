@@ -100,7 +100,6 @@ export interface ConnectionContext {
   maxRequestsInFlight?: number;
 }
 
-
 export class Connection implements SubscriptionOwner, RequestHandler {
   /** The connection's token as JSON text; undefined until a token event sets one. */
   token: string | undefined;
