@@ -202,6 +202,23 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     }
   }
 
+  /**
+   * The hot path of fan-out: sends the frame another subscriber already built for this
+   * event, when it was built for the same rid (a query form) and the same encoding
+   * (legacy clients see soft references differently). False when there is none.
+   */
+  sendSharedFrame(ev: ResourceEvent, rid: string): boolean {
+    const frame = ev.frame;
+    if (!frame || ev.frameRid !== rid || this.eventSink) return false;
+    if (ev.frameLegacy !== this.protocolVersion < ProtocolVersion.softReferenceAndDataValue) {
+      return false;
+    }
+    if (this.disposing) return true;
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: frame.data.toString() }, "<--");
+    this.transport.send(frame);
+    return true;
+  }
+
   /** Sends an event frame, reusing the frame already built for the same event and rid. */
   sendEvent(
     ev: ResourceEvent | undefined,
@@ -216,14 +233,8 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       this.eventSink(rid, event, json);
       return;
     }
-    // The hot path of fan-out: subscribers of one event share one frame, per rid (a
-    // query form) and per encoding (legacy clients see soft references differently).
+    if (ev && this.sendSharedFrame(ev, rid)) return;
     const legacy = this.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
-    if (ev && ev.frame && ev.frameRid === rid && ev.frameLegacy === legacy) {
-      if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: ev.frame.data.toString() }, "<--");
-      this.transport.send(ev.frame);
-      return;
-    }
     const json = typeof data === "string" ? data : data();
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${json}}`;
     if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");

@@ -42,6 +42,8 @@ export interface SubscriptionOwner {
     event: string,
     data: string | (() => string),
   ): void;
+  /** Sends the frame already built for this event and rid; false when there is none. */
+  sendSharedFrame(ev: ResourceEvent, rid: string): boolean;
   logError(msg: string, extra?: object): void;
 }
 
@@ -82,6 +84,8 @@ export function canCall(a: Access, method: string): ResError | undefined {
   if (call !== "" && call.split(",").includes(method)) return undefined;
   return Errors.accessDenied();
 }
+
+const EMPTY_VALUES: ReadonlyMap<string, Value> = new Map();
 
 function deliverEvent(sub: Subscription, ev: ResourceEvent): void {
   sub.eventNow(ev);
@@ -394,8 +398,9 @@ export class Subscription implements Subscriber {
           });
           return;
         }
+        if (this.conn.sendSharedFrame(ev, this.rid)) return;
         const json = this.legacy ? legacyValueJson(v) : v.json;
-        this.conn.sendEvent(ev, this.rid, "add", () => `{"idx":${idx},"value":${json}}`);
+        this.conn.sendEvent(ev, this.rid, "add", `{"idx":${idx},"value":${json}}`);
         return;
       }
       case "remove": {
@@ -415,29 +420,34 @@ export class Subscription implements Subscriber {
   private processModelEvent(ev: ResourceEvent): void {
     switch (ev.event) {
       case "change": {
-        const changed = ev.changed ?? new Map<string, Value>();
+        const changed = ev.changed ?? EMPTY_VALUES;
         const old = ev.oldValues;
-        const subs: Subscription[] = [];
+        // Allocated only when the change sets references (this runs per subscriber).
+        let subs: Subscription[] | undefined;
         let hasUnsent = false;
         for (const v of changed.values()) {
           if (v.type !== ValueType.reference) continue;
           const sub = this.tryAddReference(v.rid);
           if (!sub) return;
           hasUnsent ||= !sub.isSent();
-          subs.push(sub);
+          (subs ??= []).push(sub);
         }
         // Release replaced references after adding new ones, so that a reference that
         // moved between properties is not unsubscribed and subscribed again.
-        for (const k of changed.keys()) {
-          const ov = old?.get(k);
-          if (ov?.type === ValueType.reference) this.removeReference(ov.rid);
+        if (old) {
+          for (const k of changed.keys()) {
+            const ov = old.get(k);
+            if (ov?.type === ValueType.reference) this.removeReference(ov.rid);
+          }
         }
-        const values = () => encodeValueMap(changed, this.legacy);
-        if (!hasUnsent) {
-          for (const sub of subs) sub.indirectSent++;
-          this.conn.sendEvent(ev, this.rid, "change", () => `{"values":${values()}}`);
+        if (!subs || !hasUnsent) {
+          if (subs) for (const sub of subs) sub.indirectSent++;
+          if (this.conn.sendSharedFrame(ev, this.rid)) return;
+          const json = `{"values":${encodeValueMap(changed, this.legacy)}}`;
+          this.conn.sendEvent(ev, this.rid, "change", json);
           return;
         }
+        const values = () => encodeValueMap(changed, this.legacy);
         this.queueEvents(QueueReason.loading);
         let count = subs.length;
         for (const sub of subs) {
