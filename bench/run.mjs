@@ -287,9 +287,7 @@ async function startTarget(kind) {
   }
   if (kind === "resgate-ts") {
     // --profile: a CPU profile of the gateway in bench/out (read it with bench/top-frames.mjs).
-    const prof = profiling
-      ? ["--cpu-prof", "--cpu-prof-dir", join(here, "out")]
-      : [];
+    const prof = profiling ? ["--cpu-prof", "--cpu-prof-dir", join(here, "out")] : [];
     return startServer(
       "resgate-ts",
       process.execPath,
