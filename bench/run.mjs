@@ -9,7 +9,7 @@
 // Prints a table per figure and writes bench/out/results.json. Loopback only; every
 // process it starts is stopped by PID.
 import { fork, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -45,9 +45,12 @@ function portOpen(port) {
 }
 
 /** Spawns a server process; resolves once its port accepts connections, with the time it took. */
-async function startServer(name, cmd, args, port) {
+async function startServer(name, cmd, args, { port, env = {} }) {
   const started = performance.now();
-  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(cmd, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let err = "";
   child.stderr.on("data", (d) => (err = (err + d).slice(-2000)));
   for (;;) {
@@ -132,7 +135,7 @@ const nats = await startServer(
   "nats-server",
   process.env.NATS_SERVER ?? "/usr/sbin/nats-server",
   ["-a", "127.0.0.1", "-p", String(natsPort)],
-  natsPort,
+  { port: natsPort },
 );
 const natsUrl = `nats://127.0.0.1:${natsPort}`;
 const nc = await connect({ servers: natsUrl });
@@ -218,9 +221,39 @@ async function latency(target, conns, rate, seconds) {
   }
 }
 
+/** The server's live heap after a full GC, through bench/heap-probe.mjs (undefined without it). */
+async function heapOf(target) {
+  if (!target.heapFile) return undefined;
+  rmSync(target.heapFile, { force: true });
+  target.child.kill("SIGUSR2");
+  for (let i = 0; i < 200; i++) {
+    await sleep(25);
+    try {
+      return JSON.parse(readFileSync(target.heapFile, "utf8")).heapUsed;
+    } catch {
+      /* not written yet */
+    }
+  }
+  return undefined;
+}
+
+/** The live heap once the server has finished earlier work (two readings agree). */
+async function settledHeapOf(target) {
+  let last = await heapOf(target);
+  for (let i = 0; i < 10 && last !== undefined; i++) {
+    await sleep(500);
+    const now = await heapOf(target);
+    if (now === undefined || Math.abs(now - last) < 256 * 1024) return now;
+    last = now;
+  }
+  return last;
+}
+
 async function memory(target, conns) {
   const url = `ws://127.0.0.1:${target.port}/`;
   await sleep(300);
+  const heapBefore = await settledHeapOf(target);
+  await sleep(1000);
   const before = rssOf(target.child.pid);
   const lg = await LoadGens.start(LOADGENS);
   try {
@@ -228,9 +261,16 @@ async function memory(target, conns) {
     await lg.connect(url, conns, subs);
     // Idle long enough for V8's memory reducer to collect the set-up garbage.
     await sleep(quick ? 4000 : 8000);
+    // Both readings are taken after a full GC and a pause in which V8 returns pages.
+    const heapAfter = await heapOf(target);
+    await sleep(1000);
     const after = rssOf(target.child.pid);
     return {
       bytesPerConn: Math.round((after - before) / conns),
+      heapBytesPerConn:
+        heapBefore !== undefined && heapAfter !== undefined
+          ? Math.round((heapAfter - heapBefore) / conns)
+          : undefined,
       rssMB: +(after / 1048576).toFixed(1),
     };
   } finally {
@@ -276,42 +316,46 @@ async function httpGets(target, seconds) {
 
 async function startTarget(kind) {
   const port = await freePort();
+  // Node servers get bench/heap-probe.mjs, which reports their live heap on SIGUSR2.
+  const heapFile = join(here, "out", `heap-${port}.json`);
+  const probe = ["--import", join(here, "heap-probe.mjs")];
+  const probeEnv = { HEAP_PROBE_FILE: heapFile };
   if (kind === "baseline") {
     const s = await startServer(
       "bare ws",
       process.execPath,
-      [join(here, "baseline-ws.mjs"), natsUrl, String(port)],
-      port,
+      [...probe, join(here, "baseline-ws.mjs"), natsUrl, String(port)],
+      { port, env: probeEnv },
     );
-    return { ...s, baseline: true };
+    return { ...s, baseline: true, heapFile };
   }
   if (kind === "resgate-ts") {
     // --profile: a CPU profile of the gateway in bench/out (read it with bench/top-frames.mjs).
-    const prof = process.argv.includes("--profile")
-      ? ["--cpu-prof", "--cpu-prof-dir", join(here, "out")]
-      : [];
-    return startServer(
+    const prof = profiling ? ["--cpu-prof", "--cpu-prof-dir", join(here, "out")] : [];
+    const s = await startServer(
       "resgate-ts",
       process.execPath,
-      [...prof, CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port)],
-      port,
+      [...probe, ...prof, CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port)],
+      { port, env: probeEnv },
     );
+    return { ...s, heapFile };
   }
   if (kind === "resgate-ts x2") {
     return startServer(
       "resgate-ts --workers 2",
       process.execPath,
       [CLI, "-n", natsUrl, "-i", "127.0.0.1", "-p", String(port), "--workers", "2"],
-      port,
+      { port },
     );
   }
   const cmd = process.env.GATEWAY_CMD.replaceAll("{nats}", natsUrl)
     .replaceAll("{port}", String(port))
     .replaceAll("{host}", "127.0.0.1");
-  return startServer("GATEWAY_CMD", "/bin/sh", ["-c", "exec " + cmd], port);
+  return startServer("GATEWAY_CMD", "/bin/sh", ["-c", "exec " + cmd], { port });
 }
 
-const kinds = process.argv.includes("--profile") ? ["resgate-ts"] : ["baseline", "resgate-ts"];
+const profiling = process.argv.includes("--profile");
+const kinds = profiling ? ["resgate-ts"] : ["baseline", "resgate-ts"];
 if (process.argv.includes("--workers")) kinds.push("resgate-ts x2");
 if (process.env.GATEWAY_CMD) kinds.push("other");
 
@@ -330,6 +374,8 @@ for (const kind of kinds) {
         r[`fanout ${conns / 1000}k x ${size}B`] = await fanout(t, conns, size);
       }
     }
+    // A profile is of the hot path: fan-out alone.
+    if (profiling) continue;
     console.error(`  ${kind}: latency, memory, requests`);
     r.latency = await latency(t, 1000, 20, quick ? 3 : 6);
     r.httpGet = await httpGets(t, quick ? 2 : 5);
@@ -348,6 +394,12 @@ await stopServer(nats);
 
 // ---- the report ------------------------------------------------------------------
 
+if (profiling) {
+  console.log(JSON.stringify(results, null, 2));
+  console.log("profile written to bench/out (read it with: node bench/top-frames.mjs <file>)");
+  process.exit(0);
+}
+
 const base = results.baseline ?? results["resgate-ts"];
 const rows = [];
 const ratio = (a, b) => (a && b ? +(a / b).toFixed(2) : "n/a");
@@ -363,7 +415,8 @@ for (const [label, pick, lower] of [
   ["latency p50 ms", (r) => r.latency.p50, true],
   ["latency p99 ms", (r) => r.latency.p99, true],
   ["HTTP GET req/s (cached resource)", (r) => r.httpGet.perSec, false],
-  ["memory bytes/conn (10 subs)", (r) => r.memory.bytesPerConn, true],
+  ["memory bytes/conn (10 subs), RSS", (r) => r.memory.bytesPerConn, true],
+  ["memory bytes/conn (10 subs), heap after GC", (r) => r.memory.heapBytesPerConn, true],
   ["start-up ms", (r) => r.startupMs, true],
 ]) {
   const row = { figure: label, "bare ws": pick(base) };

@@ -6,7 +6,7 @@
 //
 // Uses the compiled test support of packages/gateway (run `npm run build` first; the
 // npm script does). Prints a table and writes bench/out/soak.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
@@ -73,6 +73,12 @@ const heapSampler = setInterval(() => {
   void heapMB().then((m) => (peakHeap = Math.max(peakHeap, m.heap + m.external)));
 }, 2000);
 
+/** Anonymous resident memory (RSS without the pages mapped from the node binary). */
+function anonMB() {
+  const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${gw.pid}/status`, "utf8"));
+  return m ? Number((Number(m[1]) / 1024).toFixed(1)) : NaN;
+}
+
 const rows = [];
 async function phase(name, ops, fn) {
   peak = gw.rss();
@@ -87,6 +93,7 @@ async function phase(name, ops, fn) {
     seconds: Number(seconds.toFixed(1)),
     peakRssMB: Number((peak / MB).toFixed(1)),
     afterRssMB: Number((gw.rss() / MB).toFixed(1)),
+    afterAnonMB: anonMB(),
     peakHeapExtMB: Number(peakHeap.toFixed(1)),
     afterHeapExtMB: await heapMB().then((m) => Number((m.heap + m.external).toFixed(1))),
     closeWait: gw.socketsInState("08"),
@@ -102,6 +109,7 @@ rows.push({
   seconds: 0,
   peakRssMB: Number((gw.rss() / MB).toFixed(1)),
   afterRssMB: Number((gw.rss() / MB).toFixed(1)),
+  afterAnonMB: anonMB(),
   closeWait: gw.socketsInState("08"),
   fds: gw.fdCount(),
   alive: true,

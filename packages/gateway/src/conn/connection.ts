@@ -102,8 +102,6 @@ export interface ConnectionContext {
   maxRequestsInFlight?: number;
 }
 
-const enc = new TextEncoder();
-
 export class Connection implements SubscriptionOwner, RequestHandler {
   /** The connection's token as JSON text; undefined until a token event sets one. */
   token: string | undefined;
@@ -162,6 +160,11 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     return true;
   }
 
+  /** `enqueue(() => fn(a, b))`, without the closure when the queue is idle (fan-out). */
+  enqueueWith<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
+    if (!this.disposing) this.queue.enqueueWith(fn, a, b);
+  }
+
   /**
    * Handles one text frame from the client. At most MAX_REQUESTS_IN_FLIGHT requests
    * are worked on at once; frames beyond that wait here (their number is bounded by
@@ -210,6 +213,23 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     }
   }
 
+  /**
+   * The hot path of fan-out: sends the frame another subscriber already built for this
+   * event, when it was built for the same rid (a query form) and the same encoding
+   * (legacy clients see soft references differently). False when there is none.
+   */
+  sendSharedFrame(ev: ResourceEvent, rid: string): boolean {
+    const frame = ev.frame;
+    if (!frame || ev.frameRid !== rid || this.eventSink) return false;
+    if (ev.frameLegacy !== this.protocolVersion < ProtocolVersion.softReferenceAndDataValue) {
+      return false;
+    }
+    if (this.disposing) return true;
+    if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: frame.data.toString() }, "<--");
+    this.transport.send(frame);
+    return true;
+  }
+
   /** Sends an event frame, reusing the frame already built for the same event and rid. */
   sendEvent(
     ev: ResourceEvent | undefined,
@@ -224,18 +244,12 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       this.eventSink(rid, event, json);
       return;
     }
-    // The hot path of fan-out: subscribers of one event share one frame, per rid (a
-    // query form) and per encoding (legacy clients see soft references differently).
+    if (ev && this.sendSharedFrame(ev, rid)) return;
     const legacy = this.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
-    if (ev && ev.frame && ev.frameRid === rid && ev.frameLegacy === legacy) {
-      if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: ev.frame.data.toString() }, "<--");
-      this.transport.send(ev.frame);
-      return;
-    }
     const json = typeof data === "string" ? data : data();
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${json}}`;
     if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");
-    const frame = new OutgoingFrame(Buffer.from(enc.encode(text)));
+    const frame = new OutgoingFrame(text);
     if (ev) {
       ev.frameRid = rid;
       ev.frameLegacy = legacy;

@@ -28,6 +28,7 @@ export interface SubscriptionOwner {
   readonly cid: string;
   readonly protocolVersion: number;
   enqueue(fn: () => void): boolean;
+  enqueueWith<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void;
   acquire(rid: string, direct: boolean, throttle: Throttle | undefined): Subscription;
   release(
     sub: Subscription,
@@ -41,6 +42,8 @@ export interface SubscriptionOwner {
     event: string,
     data: string | (() => string),
   ): void;
+  /** Sends the frame already built for this event and rid; false when there is none. */
+  sendSharedFrame(ev: ResourceEvent, rid: string): boolean;
   logError(msg: string, extra?: object): void;
 }
 
@@ -103,6 +106,12 @@ export function canCall(a: Access, method: string): ResError | undefined {
   if (call === "*") return undefined;
   if (call !== "" && call.split(",").includes(method)) return undefined;
   return Errors.accessDenied();
+}
+
+const EMPTY_VALUES: ReadonlyMap<string, Value> = new Map();
+
+function deliverEvent(sub: Subscription, ev: ResourceEvent): void {
+  sub.eventNow(ev);
 }
 
 /**
@@ -453,19 +462,23 @@ export class Subscription implements Subscriber {
   // ---- events ------------------------------------------------------------------
 
   event(ev: ResourceEvent): void {
-    this.conn.enqueue(() => {
-      if (ev.event === "reaccess") {
-        this.reaccessNow(undefined);
-        return;
-      }
-      // Events before the resource has loaded, or after disposal, are dropped.
-      if (!this.resource) return;
-      if (this.queueFlag !== 0) {
-        this.eventQueue.push(ev);
-        return;
-      }
-      this.processEvent(ev);
-    });
+    // Called for every subscriber of every event: no closure is made for the pair.
+    this.conn.enqueueWith(deliverEvent, this, ev);
+  }
+
+  /** An event, run on the connection's queue. */
+  eventNow(ev: ResourceEvent): void {
+    if (ev.event === "reaccess") {
+      this.reaccessNow(undefined);
+      return;
+    }
+    // Events before the resource has loaded, or after disposal, are dropped.
+    if (!this.resource) return;
+    if (this.queueFlag !== 0) {
+      this.eventQueue.push(ev);
+      return;
+    }
+    this.processEvent(ev);
   }
 
   private processEvent(ev: ResourceEvent): void {
@@ -504,8 +517,9 @@ export class Subscription implements Subscriber {
           });
           return;
         }
+        if (this.conn.sendSharedFrame(ev, this.rid)) return;
         const json = this.legacy ? legacyValueJson(v) : v.json;
-        this.conn.sendEvent(ev, this.rid, "add", () => `{"idx":${idx},"value":${json}}`);
+        this.conn.sendEvent(ev, this.rid, "add", `{"idx":${idx},"value":${json}}`);
         return;
       }
       case "remove": {
@@ -525,29 +539,34 @@ export class Subscription implements Subscriber {
   private processModelEvent(ev: ResourceEvent): void {
     switch (ev.event) {
       case "change": {
-        const changed = ev.changed ?? new Map<string, Value>();
+        const changed = ev.changed ?? EMPTY_VALUES;
         const old = ev.oldValues;
-        const subs: Subscription[] = [];
+        // Allocated only when the change sets references (this runs per subscriber).
+        let subs: Subscription[] | undefined;
         let hasUnsent = false;
         for (const v of changed.values()) {
           if (v.type !== ValueType.reference) continue;
           const sub = this.tryAddReference(v.rid);
           if (!sub) return;
           hasUnsent ||= !sub.isSent();
-          subs.push(sub);
+          (subs ??= []).push(sub);
         }
         // Release replaced references after adding new ones, so that a reference that
         // moved between properties is not unsubscribed and subscribed again.
-        for (const k of changed.keys()) {
-          const ov = old?.get(k);
-          if (ov?.type === ValueType.reference) this.removeReference(ov.rid);
+        if (old) {
+          for (const k of changed.keys()) {
+            const ov = old.get(k);
+            if (ov?.type === ValueType.reference) this.removeReference(ov.rid);
+          }
         }
-        const values = () => encodeValueMap(changed, this.legacy);
-        if (!hasUnsent) {
-          for (const sub of subs) sub.indirectSent++;
-          this.conn.sendEvent(ev, this.rid, "change", () => `{"values":${values()}}`);
+        if (!subs || !hasUnsent) {
+          if (subs) for (const sub of subs) sub.indirectSent++;
+          if (this.conn.sendSharedFrame(ev, this.rid)) return;
+          const json = `{"values":${encodeValueMap(changed, this.legacy)}}`;
+          this.conn.sendEvent(ev, this.rid, "change", json);
           return;
         }
+        const values = () => encodeValueMap(changed, this.legacy);
         this.queueEvents(QueueReason.loading);
         let count = subs.length;
         for (const sub of subs) {

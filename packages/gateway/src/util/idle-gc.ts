@@ -44,9 +44,9 @@ export class IdleGcPolicy {
    * Takes a heap sample, with the running total of bytes the cache let go of; true
    * when a collection should run now.
    */
-  sample(heapUsed: number, released = 0): boolean {
-    const growth = heapUsed - this.previous;
-    this.previous = heapUsed;
+  sample(used: number, released = 0): boolean {
+    const growth = used - this.previous;
+    this.previous = used;
     if (growth > 0) this.allocated += growth;
     this.released = released;
     const worthwhile =
@@ -57,10 +57,10 @@ export class IdleGcPolicy {
   }
 
   /** Records the heap measured right after a collection. */
-  collected(heapUsed: number): void {
+  collected(used: number): void {
     this.allocated = 0;
     this.releasedAtCollection = this.released;
-    this.previous = heapUsed;
+    this.previous = used;
   }
 }
 
@@ -81,6 +81,16 @@ function exposeGc(): (() => void) | undefined {
 }
 
 /**
+ * The JS heap in use plus external memory (Buffers): a flood of large client frames
+ * allocates mostly the latter, which is freed only when a collection finds its
+ * Buffer objects unreachable.
+ */
+function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/**
  * Starts the idle collector; returns a function that stops it. `released` is the
  * running total of bytes the cache let go of.
  */
@@ -90,12 +100,12 @@ export function startIdleGc(
 ): () => void {
   const gc = exposeGc();
   if (!gc) return () => {};
-  const policy = new IdleGcPolicy(process.memoryUsage().heapUsed);
+  const policy = new IdleGcPolicy(usedMemory());
   const timer = setInterval(() => {
-    const before = process.memoryUsage().heapUsed;
+    const before = usedMemory();
     if (!policy.sample(before, released())) return;
     gc();
-    const after = process.memoryUsage().heapUsed;
+    const after = usedMemory();
     policy.collected(after);
     onCollect?.(before, after);
   }, IDLE_GC_INTERVAL_MS);

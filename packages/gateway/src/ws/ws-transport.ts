@@ -3,9 +3,9 @@
  * bytes queued for a client that does not read, and pausing reads for request
  * backpressure.
  *
- * The fan-out path: an OutgoingFrame's header is built once (kept in the frame) and
- * the same header and payload buffers are written to every socket. Writes to one
- * socket within a tick are corked together into one system call.
+ * The fan-out path: an OutgoingFrame is framed once and the same buffer is written
+ * to every socket. Writes to one socket within a tick are corked together into one
+ * system call.
  */
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
@@ -16,23 +16,15 @@ import { CLOSE_SLOW_CONSUMER, MAX_OUTGOING_BYTES, SLOW_CONSUMER_GRACE_MS } from 
 const SEND_OPTIONS = { binary: false } as const;
 
 /**
- * The header of an unmasked, final text frame (RFC 6455 §5.2) for a payload of
- * `len` bytes. The payload itself is written after it as is: never copied.
+ * Sockets corked during this tick, uncorked together by one callback: every write a
+ * socket gets in the tick (a fan-out of many events) leaves in one system call.
  */
-export function textFrameHeader(len: number): Buffer {
-  if (len < 126) return Buffer.from([0x81, len]);
-  if (len < 65536) {
-    const h = Buffer.allocUnsafe(4);
-    h[0] = 0x81;
-    h[1] = 126;
-    h.writeUInt16BE(len, 2);
-    return h;
-  }
-  const h = Buffer.allocUnsafe(10);
-  h[0] = 0x81;
-  h[1] = 127;
-  h.writeBigUInt64BE(BigInt(len), 2);
-  return h;
+let corked: WsTransport[] = [];
+
+function uncorkAll(): void {
+  const list = corked;
+  corked = [];
+  for (const t of list) t.uncork();
 }
 
 /** What every WsTransport of a server shares (one object, not one closure per connection). */
@@ -76,15 +68,18 @@ export class WsTransport implements ConnectionTransport {
     this.socket = (ws as unknown as { _socket?: Socket })._socket;
   }
 
-  private readonly uncork = (): void => {
+  uncork(): void {
     this.corked = false;
     this.socket?.uncork();
-  };
+  }
 
   send(frame: string | OutgoingFrame): void {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1 || this.cutOff) return;
-    if (ws.bufferedAmount > this.maxOutgoingBytes) {
+    const socket = this.socket;
+    // What the socket holds is what is queued: frames are written to it directly.
+    const queued = socket && !this.compression ? socket.writableLength : ws.bufferedAmount;
+    if (queued > this.maxOutgoingBytes) {
       // The close frame follows what is already queued; a client that never reads
       // again is dropped after a grace period. Nothing more is queued meanwhile.
       this.cutOff = true;
@@ -93,7 +88,6 @@ export class WsTransport implements ConnectionTransport {
       setTimeout(() => ws.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
       return;
     }
-    const socket = this.socket;
     if (typeof frame === "string" || this.compression || !socket) {
       ws.send(typeof frame === "string" ? frame : frame.data, SEND_OPTIONS);
       return;
@@ -101,11 +95,10 @@ export class WsTransport implements ConnectionTransport {
     if (!this.corked) {
       this.corked = true;
       socket.cork();
-      process.nextTick(this.uncork);
+      if (corked.push(this) === 1) process.nextTick(uncorkAll);
     }
-    // Header and payload as two writes of shared buffers; the cork makes them one writev.
-    socket.write((frame.wire ??= textFrameHeader(frame.data.length)));
-    socket.write(frame.data);
+    // The same frame buffer, header included, goes to every subscriber's socket.
+    socket.write(frame.wire);
   }
 
   pause(): void {
