@@ -102,27 +102,25 @@ export interface ConnectionContext {
   maxRequestsInFlight?: number;
 }
 
+/** Bits of Connection.flags (one field for four booleans: every connection has them). */
+const ConnFlag = { isHttp: 1, disposing: 2, paused: 4, trace: 8 } as const;
+
 export class Connection implements SubscriptionOwner, RequestHandler {
   /** The connection's token as JSON text; undefined until a token event sets one. */
   token: string | undefined;
   tid = "";
   protocolVersion: number = ProtocolVersion.legacy;
-  /** Set for connections serving HTTP requests: their access requests carry isHttp. */
-  isHttp = false;
   readonly subs = new SubscriptionIndex();
-  disposing = false;
 
   private readonly queue: SerialQueue;
   private inFlight = 0;
-  private paused = false;
+  private flags = 0;
   /**
    * Frames read while MAX_REQUESTS_IN_FLIGHT requests were already being worked on;
    * undefined while there are none (as on most connections, most of the time).
    */
   private backlog: string[] | undefined;
   private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
-  /** -V: every client message is logged. */
-  private readonly trace: boolean;
 
   constructor(
     readonly cid: string,
@@ -134,7 +132,42 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       ctx.log.error({ err, cid }, "connection callback failed"),
     );
     this.eventSink = transport.sendEvent?.bind(transport);
-    this.trace = ctx.log.isLevelEnabled("trace");
+    if (ctx.log.isLevelEnabled("trace")) this.flags |= ConnFlag.trace;
+  }
+
+  /** Set for connections serving HTTP requests: their access requests carry isHttp. */
+  get isHttp(): boolean {
+    return (this.flags & ConnFlag.isHttp) !== 0;
+  }
+
+  set isHttp(on: boolean) {
+    this.setFlag(ConnFlag.isHttp, on);
+  }
+
+  get disposing(): boolean {
+    return (this.flags & ConnFlag.disposing) !== 0;
+  }
+
+  set disposing(on: boolean) {
+    this.setFlag(ConnFlag.disposing, on);
+  }
+
+  /** Reading client frames is paused (request backpressure). */
+  private get paused(): boolean {
+    return (this.flags & ConnFlag.paused) !== 0;
+  }
+
+  private set paused(on: boolean) {
+    this.setFlag(ConnFlag.paused, on);
+  }
+
+  /** -V: every client message is logged. */
+  private get trace(): boolean {
+    return (this.flags & ConnFlag.trace) !== 0;
+  }
+
+  private setFlag(flag: number, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
   }
 
   private get maxInFlight(): number {

@@ -21,6 +21,7 @@ import { Collection, Model, encodeValueMap } from "../cache/resource-data.js";
 import type { CachedResource } from "../cache/resource.js";
 import type { Throttle } from "../cache/throttle.js";
 import type { ResourceEvent, Subscriber } from "../cache/types.js";
+import { SUBSCRIPTION_COUNT_LIMIT } from "../constants.js";
 import { ResourceSet } from "./resource-set.js";
 
 /** What a subscription needs from its connection. */
@@ -64,6 +65,13 @@ const STATE_MASK = 7;
 const QueueReason = { loading: 8, reaccess: 16 } as const;
 const QUEUE_MASK = QueueReason.loading | QueueReason.reaccess;
 const Flag = { accessCalled: 32, reaccess: 64 } as const;
+/** The direct count takes the bits above these (it is at most SUBSCRIPTION_COUNT_LIMIT). */
+const DIRECT_SHIFT = 7;
+const LOW_MASK = (1 << DIRECT_SHIFT) - 1;
+// The whole number stays a small integer (31 bits): no heap number per subscription.
+if (SUBSCRIPTION_COUNT_LIMIT >= 2 ** (30 - DIRECT_SHIFT)) {
+  throw new Error("SUBSCRIPTION_COUNT_LIMIT does not fit in Subscription.bits");
+}
 
 interface Reference {
   readonly sub: Subscription;
@@ -119,8 +127,8 @@ function deliverEvent(sub: Subscription, ev: ResourceEvent): void {
  * (8 bytes × subscriptions). What is only needed while loading or while requests are
  * out (callback lists, the event queue, the throttle, the count of requests holding
  * it) or after a failure (the error) lives in a Transient allocated when needed; the
- * state, queue reasons and flags share one number, the model or collection one field;
- * the resource's name and query are derived from the rid.
+ * state, queue reasons, flags and direct count share one number, the model or
+ * collection one field; the resource's name and query are derived from the rid.
  */
 export class Subscription implements Subscriber {
   resource: CachedResource | undefined;
@@ -128,15 +136,13 @@ export class Subscription implements Subscriber {
   private data: Model | Collection | undefined;
   refs: Map<string, Reference> | undefined;
 
-  /** Direct subscriptions by the client. */
-  direct = 0;
   /** References from other subscriptions (sent or loading). */
   indirect = 0;
   /** References from other subscriptions already sent to the client. */
   indirectSent = 0;
 
   private version = 0;
-  /** The state (STATE_MASK), the queue reasons and the flags. */
+  /** The state (STATE_MASK), the queue reasons, the flags and the direct count. */
   private bits: number = SubState.loading | QueueReason.loading;
   private accessResult: Access | undefined;
   private transient: Transient | undefined;
@@ -155,6 +161,15 @@ export class Subscription implements Subscriber {
 
   set state(s: SubState) {
     this.bits = (this.bits & ~STATE_MASK) | s;
+  }
+
+  /** Direct subscriptions by the client. */
+  get direct(): number {
+    return this.bits >> DIRECT_SHIFT;
+  }
+
+  set direct(n: number) {
+    this.bits = (this.bits & LOW_MASK) | (n << DIRECT_SHIFT);
   }
 
   get model(): Model | undefined {
