@@ -6,10 +6,11 @@
 // connection open before and after (so that the ten cached resources are not counted
 // per connection), after a warm-up of N connections opened and closed (so that compiled
 // code is not either). RSS is printed for information only: after the warm-up it shows
-// little more than the pages the heap had to add.
+// little more than the pages the heap had to add; --cold skips the warm-up (RSS then
+// counts the heap's growth and what the first connections compiled).
 //
 //   npx tsc -b && node bench/conn-memory.mjs [--conns N] [--snapshot] [--only gateway|ws]
-//     [--idle-ms MS]
+//     [--idle-ms MS] [--cold]
 //
 // The heap is read twice: 300 ms after the last subscribe, and after an idle pause
 // (--idle-ms, 3.5 s by default: past the 3 s request timeout) — the figure that counts.
@@ -66,7 +67,12 @@ async function serve(kind, natsUrl) {
     if (msg.cmd === "measure") {
       for (let i = 0; i < 4; i++) globalThis.gc();
       const m = process.memoryUsage();
-      process.send({ heap: m.heapUsed, external: m.external, rss: m.rss });
+      // The young generation's pages: part of RSS that is not live heap.
+      const young = v8
+        .getHeapSpaceStatistics()
+        .filter((s) => s.space_name === "new_space" || s.space_name === "new_large_object_space")
+        .reduce((n, s) => n + s.physical_space_size, 0);
+      process.send({ heap: m.heapUsed, external: m.external, rss: m.rss, young });
     } else if (msg.cmd === "snapshot") {
       process.send({ file: v8.writeHeapSnapshot(msg.file) });
     }
@@ -84,6 +90,7 @@ async function main() {
   const conns = Number(option("--conns", 1000));
   const only = option("--only", "");
   const idleMs = Number(option("--idle-ms", 3500));
+  const cold = argv.includes("--cold");
   const snapshot = argv.includes("--snapshot") || argv.includes("--retainers");
   const summary = { retainers: argv.includes("--retainers"), keep: argv.includes("--keep") };
 
@@ -100,7 +107,12 @@ async function main() {
   try {
     for (const kind of ["ws", "gateway"]) {
       if (only !== "" && only !== kind) continue;
-      results[kind] = await measureServer(kind, nats.url, { conns, idleMs }, snapshot && summary);
+      results[kind] = await measureServer(
+        kind,
+        nats.url,
+        { conns, idleMs, cold },
+        snapshot && summary,
+      );
     }
   } finally {
     clearInterval(trim);
@@ -121,7 +133,7 @@ async function main() {
 }
 
 /** Starts one server child, opens the connections, and returns its growth per connection. */
-async function measureServer(kind, natsUrl, { conns, idleMs }, snapshot) {
+async function measureServer(kind, natsUrl, { conns, idleMs, cold }, snapshot) {
   const child = fork(import.meta.filename, ["--server", kind, natsUrl], {
     execArgv: ["--expose-gc"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -143,7 +155,7 @@ async function measureServer(kind, natsUrl, { conns, idleMs }, snapshot) {
     clients.push(await openClient(url));
     // Warm-up: as many connections opened and closed, so that the code the run needs is
     // compiled and optimized before the first measure (else it counts per connection).
-    for (const ws of await openMany(url, conns)) ws.close();
+    if (!cold) for (const ws of await openMany(url, conns)) ws.close();
     await new Promise((r) => setTimeout(r, idleMs));
     const before = await ask({ cmd: "measure" });
     const files = {
@@ -165,7 +177,7 @@ async function measureServer(kind, natsUrl, { conns, idleMs }, snapshot) {
       rss: (after.rss - before.rss) / conns,
     };
     console.log(
-      `${kind}: heap ${before.heap} → ${busy.heap} (300 ms) → ${after.heap} B (idle), external ${before.external} → ${after.external} B, rss ${before.rss} → ${after.rss} B`,
+      `${kind}: heap ${before.heap} → ${busy.heap} (300 ms) → ${after.heap} B (idle), external ${before.external} → ${after.external} B, rss ${before.rss} → ${after.rss} B, young generation ${before.young} → ${after.young} B`,
     );
     if (snapshot) {
       const { summarize, growth, printGrowth } = await import("./heap-summary.mjs");
