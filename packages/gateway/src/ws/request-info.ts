@@ -9,17 +9,70 @@ import type { RequestInfo } from "../conn/connection.js";
 import { canonicalHeaderKey } from "../util/http-header.js";
 
 /**
+ * Header names, and values of the headers in SHARED_VALUE_HEADERS, are kept once for
+ * every connection: a connection's packed request refers to them by number. Browsers
+ * send the same User-Agent, Accept-Language, Origin… on every connection, and a
+ * number costs a few characters where the text costs dozens or hundreds.
+ */
+const SHARED_VALUE_HEADERS = new Set([
+  "host",
+  "connection",
+  "upgrade",
+  "origin",
+  "user-agent",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "cache-control",
+  "pragma",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol",
+  "sec-fetch-dest",
+  "sec-fetch-mode",
+  "sec-fetch-site",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+]);
+/** Bounds on the shared strings (a client sending endless variants fills it, no more). */
+const SHARED_LIMIT = 4096;
+const SHARED_MAX_LENGTH = 512;
+const sharedIds = new Map<string, number>();
+const shared: string[] = [];
+
+/** The number of a shared string, added when there is room; undefined when not shared. */
+function sharedId(s: string): number | undefined {
+  let id = sharedIds.get(s);
+  if (id === undefined && shared.length < SHARED_LIMIT && s.length <= SHARED_MAX_LENGTH) {
+    id = shared.length;
+    shared.push(s);
+    sharedIds.set(s, id);
+  }
+  return id;
+}
+
+/** A packed member: a shared string's number, or the string as JSON. */
+function member(s: string, share: boolean): string {
+  const id = share ? sharedId(s) : undefined;
+  return id === undefined ? JSON.stringify(s) : String(id);
+}
+
+/**
  * The request's details packed into one string: the members of a JSON array (remote
- * address, URI, then the raw header names and values as Node read them). Every connection keeps
- * one, for as long as it lives: one flat string costs a fraction of the request object,
- * or of an array of strings, and the Go-style members are only built when an auth
- * request needs them (most connections never send one).
+ * address, URI, then the raw header names and values as Node read them), each a string
+ * or the number of a shared one. Every connection keeps one, for as long as it lives:
+ * one flat string costs a fraction of the request object, or of an array of strings,
+ * and the Go-style members are only built when an auth request needs them (most
+ * connections never send one).
  */
 class PackedRequestInfo implements RequestInfo {
   constructor(private readonly packed: string) {}
 
   authFields(): string {
-    const [remoteAddr = "", uri = "", ...raw] = JSON.parse("[" + this.packed + "]") as string[];
+    const members = JSON.parse("[" + this.packed + "]") as (string | number)[];
+    const [remoteAddr = "", uri = "", ...raw] = members.map((m) =>
+      typeof m === "number" ? (shared[m] ?? "") : m,
+    );
     const header: Record<string, string[]> = {};
     let headers = 0;
     // The first Host header, as Node's req.headers.host has it (later ones are dropped).
@@ -48,10 +101,18 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
   const port = req.socket.remotePort ?? 0;
   forgetPeerAddress(req.socket);
   const remoteAddr = addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
-  const fields = [remoteAddr, req.url ?? "", ...req.rawHeaders];
+  const uri = req.url ?? "";
+  // A query may carry anything (a token): only a plain path is shared.
+  const members = [member(remoteAddr, false), member(uri, !uri.includes("?"))];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? "";
+    members.push(member(name, true));
+    members.push(member(raw[i + 1] ?? "", SHARED_VALUE_HEADERS.has(name.toLowerCase())));
+  }
   // Joined rather than JSON.stringify'd as a whole: V8 builds that result as a tree of
   // string pieces (a cons string), while join makes one flat string.
-  return new PackedRequestInfo(fields.map((f) => JSON.stringify(f)).join(","));
+  return new PackedRequestInfo(members.join(","));
 }
 
 /**
