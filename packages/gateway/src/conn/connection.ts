@@ -37,6 +37,7 @@ import { SerialQueue } from "../util/serial-queue.js";
 import { dispatch, type Reply, type RequestHandler } from "./dispatch.js";
 import { collect } from "./gc.js";
 import { OutgoingFrame } from "./outgoing-frame.js";
+import { authFields, type RequestInfo } from "./request-info.js";
 import { Subscription, canCall, canGet, type SubscriptionOwner } from "./subscription.js";
 import { SubscriptionIndex } from "./subscription-index.js";
 
@@ -51,16 +52,6 @@ export interface ConnectionTransport {
    * and the event's data as a WebSocket client would get it.
    */
   sendEvent?(rid: string, event: string, dataJson: string): void;
-}
-
-/** The HTTP request that opened the connection, as auth requests describe it. */
-export interface RequestInfo {
-  /**
-   * The members an auth request adds for it, each preceded by a comma (or ""):
-   * `"header"` (names in Go's canonical form, `Sec-Websocket-Key`, each with its
-   * values), `"host"`, `"remoteAddr"` and `"uri"`, each left out when empty.
-   */
-  authFields(): string;
 }
 
 /** The outcome of a header auth request. */
@@ -523,7 +514,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       isHttp: f.isHttp,
       params: f.params,
     });
-    return base.slice(0, -1) + this.request.authFields() + "}";
+    return base.slice(0, -1) + authFields(this.request) + "}";
   }
 
   /** Checks call access, then sends `call.<name>.<method>`; `cb` runs on the connection's queue. */

@@ -31,7 +31,7 @@ import {
 import { MAX_HTTP_BODY_BYTES } from "../constants.js";
 import { newCid } from "../util/cid.js";
 import { mergeHeader } from "../util/http-header.js";
-import { requestInfo } from "../ws/request-info.js";
+import { requestInfo } from "../conn/request-info.js";
 import type { Cors } from "./cors.js";
 import type { RequestTarget } from "./request-target.js";
 import { pathToRid, pathToRidAction, ridToPath, type ApiEncoder } from "./rest-encoding.js";

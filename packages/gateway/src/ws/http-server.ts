@@ -17,7 +17,7 @@ import { RestApi, type RestOptions } from "../http/rest.js";
 import { rawAnswer, safeHeaderLines, statusAnswer, writeAnswer } from "../http/response.js";
 import { mergeHeader } from "../util/http-header.js";
 import { newCid } from "../util/cid.js";
-import { firstHeader, requestInfo } from "./request-info.js";
+import { firstHeader, requestInfo } from "../conn/request-info.js";
 import { WsTransport, type WsTransportOptions } from "./ws-transport.js";
 
 export interface HttpServerOptions {

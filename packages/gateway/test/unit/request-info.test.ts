@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { describe, test } from "node:test";
 
-import { firstHeader, requestInfo } from "../../src/ws/request-info.js";
+import { authFields, firstHeader, requestInfo } from "../../src/conn/request-info.js";
 
 function fakeRequest(opts: {
   url: string;
@@ -20,7 +20,7 @@ function fakeRequest(opts: {
 
 /** The auth request members as the object they make. */
 function fields(req: IncomingMessage): Record<string, unknown> {
-  return JSON.parse("{" + requestInfo(req).authFields().slice(1) + "}") as Record<string, unknown>;
+  return JSON.parse("{" + authFields(requestInfo(req)).slice(1) + "}") as Record<string, unknown>;
 }
 
 describe("requestInfo", () => {

@@ -5,8 +5,16 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import type { RequestInfo } from "../conn/connection.js";
 import { canonicalHeaderKey } from "../util/http-header.js";
+
+declare const packedRequest: unique symbol;
+
+/**
+ * The HTTP request that opened a connection, as auth requests describe it: packed into
+ * one string (see requestInfo), read with authFields. A string rather than an object
+ * holding one: every connection keeps it for as long as it lives.
+ */
+export type RequestInfo = string & { readonly [packedRequest]: true };
 
 /**
  * Header names, and values of the headers in SHARED_VALUE_HEADERS, are kept once for
@@ -58,44 +66,44 @@ function member(s: string, share: boolean): string {
 }
 
 /**
- * The request's details packed into one string: the members of a JSON array (remote
- * address, URI, then the raw header names and values as Node read them), each a string
- * or the number of a shared one. Every connection keeps one, for as long as it lives:
- * one flat string costs a fraction of the request object, or of an array of strings,
- * and the Go-style members are only built when an auth request needs them (most
- * connections never send one).
+ * The members an auth request adds for the request, each preceded by a comma (or ""):
+ * `"header"` (names in Go's canonical form, `Sec-Websocket-Key`, each with its
+ * values), `"host"`, `"remoteAddr"` and `"uri"`, each left out when empty. Built when
+ * an auth request needs them (most connections never send one).
  */
-class PackedRequestInfo implements RequestInfo {
-  constructor(private readonly packed: string) {}
-
-  authFields(): string {
-    const members = JSON.parse("[" + this.packed + "]") as (string | number)[];
-    const [remoteAddr = "", uri = "", ...raw] = members.map((m) =>
-      typeof m === "number" ? (shared[m] ?? "") : m,
-    );
-    const header: Record<string, string[]> = {};
-    let headers = 0;
-    // The first Host header, as Node's req.headers.host has it (later ones are dropped).
-    let host: string | undefined;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const k = canonicalHeaderKey(raw[i] ?? "");
-      // Go keeps the Host header out of the header map.
-      if (k === "Host") {
-        host ??= raw[i + 1];
-        continue;
-      }
-      (header[k] ??= []).push(raw[i + 1] ?? "");
-      headers++;
+export function authFields(info: RequestInfo): string {
+  const members = JSON.parse("[" + info + "]") as (string | number)[];
+  const [remoteAddr = "", uri = "", ...raw] = members.map((m) =>
+    typeof m === "number" ? (shared[m] ?? "") : m,
+  );
+  const header: Record<string, string[]> = {};
+  let headers = 0;
+  // The first Host header, as Node's req.headers.host has it (later ones are dropped).
+  let host: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = canonicalHeaderKey(raw[i] ?? "");
+    // Go keeps the Host header out of the header map.
+    if (k === "Host") {
+      host ??= raw[i + 1];
+      continue;
     }
-    let fields = "";
-    if (headers > 0) fields += `,"header":${JSON.stringify(header)}`;
-    if (host) fields += `,"host":${JSON.stringify(host)}`;
-    if (remoteAddr !== "") fields += `,"remoteAddr":${JSON.stringify(remoteAddr)}`;
-    if (uri !== "") fields += `,"uri":${JSON.stringify(uri)}`;
-    return fields;
+    (header[k] ??= []).push(raw[i + 1] ?? "");
+    headers++;
   }
+  let fields = "";
+  if (headers > 0) fields += `,"header":${JSON.stringify(header)}`;
+  if (host) fields += `,"host":${JSON.stringify(host)}`;
+  if (remoteAddr !== "") fields += `,"remoteAddr":${JSON.stringify(remoteAddr)}`;
+  if (uri !== "") fields += `,"uri":${JSON.stringify(uri)}`;
+  return fields;
 }
 
+/**
+ * Packs the request's details into one string: the members of a JSON array (remote
+ * address, URI, then the raw header names and values as Node read them), each a string
+ * or the number of a shared one. One flat string costs a fraction of the request
+ * object, or of an array of strings.
+ */
 export function requestInfo(req: IncomingMessage): RequestInfo {
   const addr = req.socket.remoteAddress ?? "";
   const port = req.socket.remotePort ?? 0;
@@ -112,7 +120,7 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
   }
   // Joined rather than JSON.stringify'd as a whole: V8 builds that result as a tree of
   // string pieces (a cons string), while join makes one flat string.
-  return new PackedRequestInfo(members.join(","));
+  return members.join(",") as RequestInfo;
 }
 
 /**
