@@ -103,7 +103,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   protocolVersion: number = ProtocolVersion.legacy;
   readonly subs = new SubscriptionIndex();
 
-  private readonly queue: SerialQueue;
+  private readonly queue: SerialQueue<Connection>;
   private inFlight = 0;
   private flags = 0;
   /**
@@ -113,15 +113,18 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   private backlog: string[] | undefined;
   private readonly eventSink: ((rid: string, event: string, dataJson: string) => void) | undefined;
 
+  /** Shared by every connection's queue (no closure per connection). */
+  private static queueError(this: void, err: unknown, conn: Connection): void {
+    conn.ctx.log.error({ err, cid: conn.cid }, "connection callback failed");
+  }
+
   constructor(
     readonly cid: string,
     private readonly ctx: ConnectionContext,
     private readonly transport: ConnectionTransport,
     readonly request: RequestInfo,
   ) {
-    this.queue = new SerialQueue((err) =>
-      ctx.log.error({ err, cid }, "connection callback failed"),
-    );
+    this.queue = new SerialQueue<Connection>(Connection.queueError, this);
     this.eventSink = transport.sendEvent?.bind(transport);
     if (ctx.log.isLevelEnabled("trace")) this.flags |= ConnFlag.trace;
   }

@@ -1,17 +1,23 @@
-/**
- * Runs callbacks one at a time, in the order they were queued. A callback queued
- * while another runs is run right after it, never inside it: this is what keeps
- * per-connection and per-resource work ordered without locks.
- */
 function call(fn: () => void, _: undefined): void {
   fn();
 }
 
-export class SerialQueue {
-  private readonly queue: (() => void)[] = [];
+/**
+ * Runs callbacks one at a time, in the order they were queued. A callback queued
+ * while another runs is run right after it, never inside it: this is what keeps
+ * per-connection and per-resource work ordered without locks.
+ *
+ * There is one per connection, so it holds little: no array until callbacks wait,
+ * and an error handler shared by every queue of its kind, given the queue's owner.
+ */
+export class SerialQueue<Owner = undefined> {
+  private queue: (() => void)[] | undefined;
   private running = false;
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly onError: (err: unknown, owner: Owner) => void,
+    private readonly owner: Owner,
+  ) {}
 
   enqueue(fn: () => void): void {
     this.enqueueWith(call, fn, undefined);
@@ -23,30 +29,33 @@ export class SerialQueue {
    */
   enqueueWith<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
     if (this.running) {
-      this.queue.push(() => fn(a, b));
+      (this.queue ??= []).push(() => fn(a, b));
       return;
     }
     this.running = true;
     try {
-      // The common case, an idle queue, runs at once without touching the array.
+      // The common case, an idle queue, runs at once without touching an array.
       try {
         fn(a, b);
       } catch (err) {
-        this.onError(err);
+        this.onError(err, this.owner);
       }
       this.drain();
     } finally {
-      this.queue.length = 0;
+      this.queue = undefined;
       this.running = false;
     }
   }
 
   private drain(): void {
-    for (let i = 0; i < this.queue.length; i++) {
+    const queue = this.queue;
+    if (!queue) return;
+    // Callbacks may queue more: they are appended to this same array.
+    for (let i = 0; i < queue.length; i++) {
       try {
-        (this.queue[i] as () => void)();
+        (queue[i] as () => void)();
       } catch (err) {
-        this.onError(err);
+        this.onError(err, this.owner);
       }
     }
   }

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { SerialQueue } from "../../src/util/serial-queue.js";
 
 function noErrors(): SerialQueue {
-  return new SerialQueue((err) => assert.fail(`unexpected error: ${String(err)}`));
+  return new SerialQueue((err) => assert.fail(`unexpected error: ${String(err)}`), undefined);
 }
 
 describe("SerialQueue", () => {
@@ -61,7 +61,7 @@ describe("SerialQueue", () => {
 
   test("an exception goes to onError and later callbacks still run", () => {
     const errors: unknown[] = [];
-    const q = new SerialQueue((err) => errors.push(err));
+    const q = new SerialQueue((err) => errors.push(err), undefined);
     const log: string[] = [];
     const boom = new Error("boom");
     q.enqueue(() => {
@@ -78,7 +78,7 @@ describe("SerialQueue", () => {
 
   test("an exception in the first callback does not stop the ones it queued", () => {
     const errors: unknown[] = [];
-    const q = new SerialQueue((err) => errors.push(err));
+    const q = new SerialQueue((err) => errors.push(err), undefined);
     const log: string[] = [];
     q.enqueue(() => {
       q.enqueue(() => log.push("after"));
@@ -90,7 +90,7 @@ describe("SerialQueue", () => {
 
   test("the queue keeps working after an exception", () => {
     const errors: unknown[] = [];
-    const q = new SerialQueue((err) => errors.push(err));
+    const q = new SerialQueue((err) => errors.push(err), undefined);
     q.enqueue(() => {
       throw new Error("x");
     });
@@ -105,7 +105,7 @@ describe("SerialQueue", () => {
 
   test("non-Error throws are reported as thrown", () => {
     const errors: unknown[] = [];
-    const q = new SerialQueue((err) => errors.push(err));
+    const q = new SerialQueue((err) => errors.push(err), undefined);
     q.enqueue(() => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       throw "a string";
