@@ -251,13 +251,18 @@ async function settledHeapOf(target) {
 
 async function memory(target, conns) {
   const url = `ws://127.0.0.1:${target.port}/`;
-  await sleep(300);
+  const subs = Array.from({ length: 10 }, (_, i) => `subscribe.bench.mem.${i}`);
+  // A warm-up round of as many connections, closed again (and past the 5 s cache
+  // eviction), so that code compiled once is not counted per connection.
+  const warm = await LoadGens.start(LOADGENS);
+  await warm.connect(url, conns, subs);
+  warm.close();
+  await sleep(6000);
   const heapBefore = await settledHeapOf(target);
   await sleep(1000);
   const before = rssOf(target.child.pid);
   const lg = await LoadGens.start(LOADGENS);
   try {
-    const subs = Array.from({ length: 10 }, (_, i) => `subscribe.bench.mem.${i}`);
     await lg.connect(url, conns, subs);
     // Idle long enough for V8's memory reducer to collect the set-up garbage.
     await sleep(quick ? 4000 : 8000);
@@ -363,7 +368,7 @@ const results = {};
 const fanoutConns = quick ? [1000] : [1000, 5000];
 for (const kind of kinds) {
   const r = (results[kind] = {});
-  const t = await startTarget(kind);
+  let t = await startTarget(kind);
   r.startupMs = +t.startupMs.toFixed(1);
   try {
     // Let the gateway finish connecting to NATS before measuring.
@@ -376,14 +381,19 @@ for (const kind of kinds) {
     }
     // A profile is of the hot path: fan-out alone.
     if (profiling) continue;
-    console.error(`  ${kind}: latency, memory, requests`);
+    console.error(`  ${kind}: latency, requests, memory`);
     r.latency = await latency(t, 1000, 20, quick ? 3 : 6);
     r.httpGet = await httpGets(t, quick ? 2 : 5);
-    r.memory = await memory(t, quick ? 500 : 2000);
     if (!t.baseline) {
       r.subscribeCached = await requests(t, "subscribe.bench.c.{k}", quick ? 2 : 5);
       r.subscribeUncached = await requests(t, "subscribe.bench.u.{n}", quick ? 2 : 5);
     }
+    // Memory on a fresh process: what earlier figures left behind (garbage, pages V8
+    // has not returned yet) would blur a per-connection figure.
+    await stopServer(t);
+    t = await startTarget(kind);
+    await sleep(1000);
+    r.memory = await memory(t, quick ? 500 : 2000);
   } finally {
     await stopServer(t);
   }
