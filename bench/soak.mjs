@@ -70,7 +70,10 @@ async function heapMB() {
 }
 let peakHeap = 0;
 const heapSampler = setInterval(() => {
-  void heapMB().then((m) => (peakHeap = Math.max(peakHeap, m.heap + m.external)));
+  void heapMB().then((m) => {
+    // A reading the busy gateway did not answer in time (NaN) is skipped.
+    if (m.heap + m.external > peakHeap) peakHeap = m.heap + m.external;
+  });
 }, 2000);
 
 /** Anonymous resident memory (RSS without the pages mapped from the node binary). */
