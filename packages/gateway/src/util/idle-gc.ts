@@ -15,8 +15,12 @@ export const IDLE_GC_INTERVAL_MS = 2000;
  * Decides from heap samples taken IDLE_GC_INTERVAL_MS apart when to collect: much
  * garbage may have been made since the last collection we made (the heap's growth,
  * summed over the samples, plus what the cache let go of), and the heap barely grew
- * during the last interval (the gateway is quiet). A gateway that allocates steadily never counts as quiet, and is left to
- * V8's own (incremental) collections.
+ * during the last interval (the gateway is quiet). A gateway that allocates steadily
+ * never counts as quiet, and is left to V8's own (incremental) collections.
+ *
+ * A full collection costs in proportion to the live heap, so the thresholds grow with
+ * it: a gateway holding a gigabyte of cached resources collects at most once per
+ * gigabyte allocated (or a quarter of it let go of by the cache), as V8 itself would.
  */
 export class IdleGcPolicy {
   private previous: number;
@@ -24,6 +28,8 @@ export class IdleGcPolicy {
   /** The cache's running total of bytes let go of: at the last sample, and at the last collection. */
   private released = 0;
   private releasedAtCollection = 0;
+  /** The heap in use right after our last collection: what was live then. */
+  private live = 0;
 
   constructor(
     initialHeap: number,
@@ -50,14 +56,15 @@ export class IdleGcPolicy {
     if (growth > 0) this.allocated += growth;
     this.released = released;
     const worthwhile =
-      this.allocated > this.worthwhileBytes ||
-      released - this.releasedAtCollection > this.worthwhileReleasedBytes;
+      this.allocated > Math.max(this.worthwhileBytes, this.live) ||
+      released - this.releasedAtCollection > Math.max(this.worthwhileReleasedBytes, this.live / 4);
     // A drop means V8 collected during the interval: allocation went on, unmeasured.
     return worthwhile && growth >= 0 && growth < this.quietBytes;
   }
 
   /** Records the heap measured right after a collection. */
   collected(used: number): void {
+    this.live = used;
     this.allocated = 0;
     this.releasedAtCollection = this.released;
     this.previous = used;

@@ -50,3 +50,17 @@ test("values the cache let go of make a collection worthwhile", () => {
   assert.equal(p.sample(25 * MB, 50 * MB), false, "20 MB more, but not quiet");
   assert.equal(p.sample(25 * MB, 50 * MB), true, "quiet");
 });
+
+test("with a large live heap, collections need proportionally more garbage", () => {
+  const p = new IdleGcPolicy(0, 64 * MB, 1 * MB, 16 * MB);
+  assert.equal(p.sample(1100 * MB), false, "growing");
+  assert.equal(p.sample(1100 * MB), true, "quiet");
+  p.collected(1000 * MB); // a gigabyte is live
+  assert.equal(p.sample(1500 * MB, 100 * MB), false, "500 MB allocated, 100 MB released");
+  assert.equal(p.sample(1500 * MB, 100 * MB), false, "quiet, but less than the live heap");
+  assert.equal(p.sample(2100 * MB, 100 * MB), false, "1.1 GB allocated, growing");
+  assert.equal(p.sample(2100 * MB, 100 * MB), true, "quiet, and more than the live heap");
+  p.collected(1000 * MB);
+  assert.equal(p.sample(1000 * MB, 300 * MB), false, "200 MB released: under a quarter");
+  assert.equal(p.sample(1000 * MB, 400 * MB), true, "300 MB released: over a quarter");
+});
