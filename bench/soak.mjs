@@ -129,6 +129,14 @@ if (runs("fuzz"))
       c.send(f.data, f.binary);
       if (c.frames.length > 1000) c.frames.length = 0;
       if (n % 200 === 0) await new Promise((res) => setImmediate(res));
+      // The gateway stops reading a client with too many requests in flight: like a
+      // real client, this one waits for its socket to drain rather than queue without
+      // bound (it would run out of memory itself).
+      const waitUntil = Date.now() + 30_000;
+      while (c.ws.readyState === 1 && c.ws.bufferedAmount > 16 * MB) {
+        if (Date.now() > waitUntil) throw new Error("the gateway stopped reading for 30 s");
+        await new Promise((res) => setTimeout(res, 5));
+      }
     }
     c.close();
   });
@@ -185,6 +193,9 @@ if (runs("storm")) {
             const e = stormEvent(r);
             service.event(`soak.h.${pick(r, 5000)}`, e.name, undefined, e.payload);
           }
+          // Megabytes of events a batch: the service waits for NATS to take them before
+          // the next batch, as a real one would (its client buffers without bound).
+          await service.flush();
           // Each batch lets go of what it subscribed, as real clients come and go, so
           // that memory measures hostile input rather than data the clients still hold.
           const held = [];
