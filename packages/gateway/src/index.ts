@@ -15,3 +15,4 @@ export type {
   ReplyHandler,
 } from "./bus/bus.js";
 export { NatsBus, type NatsBusOptions } from "./bus/nats-bus.js";
+export { startIdleGc } from "./util/idle-gc.js";
