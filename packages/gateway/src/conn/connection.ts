@@ -160,6 +160,11 @@ export class Connection implements SubscriptionOwner, RequestHandler {
     return (this.flags & ConnFlag.trace) !== 0;
   }
 
+  /** The client predates protocol 1.2.1: soft references and data values are encoded for it. */
+  get legacyValues(): boolean {
+    return this.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+  }
+
   private setFlag(flag: number, on: boolean): void {
     this.flags = on ? this.flags | flag : this.flags & ~flag;
   }
@@ -248,9 +253,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
   sendSharedFrame(ev: ResourceEvent, rid: string): boolean {
     const frame = ev.frame;
     if (!frame || ev.frameRid !== rid || this.eventSink) return false;
-    if (ev.frameLegacy !== this.protocolVersion < ProtocolVersion.softReferenceAndDataValue) {
-      return false;
-    }
+    if (ev.frameLegacy !== this.legacyValues) return false;
     if (this.disposing) return true;
     if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: frame.data.toString() }, "<--");
     this.transport.send(frame);
@@ -272,7 +275,7 @@ export class Connection implements SubscriptionOwner, RequestHandler {
       return;
     }
     if (ev && this.sendSharedFrame(ev, rid)) return;
-    const legacy = this.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+    const legacy = this.legacyValues;
     const json = typeof data === "string" ? data : data();
     const text = `{"event":${JSON.stringify(rid + "." + event)},"data":${json}}`;
     if (this.trace) this.ctx.log.trace({ cid: this.cid, frame: text }, "<--");

@@ -7,7 +7,6 @@
 import {
   Errors,
   ErrorCode,
-  ProtocolVersion,
   ResError,
   ValueType,
   expandCid,
@@ -27,7 +26,8 @@ import { ResourceSet } from "./resource-set.js";
 /** What a subscription needs from its connection. */
 export interface SubscriptionOwner {
   readonly cid: string;
-  readonly protocolVersion: number;
+  /** The client predates protocol 1.2.1 (soft references and data values differ). */
+  readonly legacyValues: boolean;
   enqueue(fn: () => void): boolean;
   enqueueWith<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void;
   acquire(rid: string, direct: boolean, throttle: Throttle | undefined): Subscription;
@@ -381,7 +381,7 @@ export class Subscription implements Subscriber {
       set.addError(this.rid, err);
       return;
     }
-    const legacy = this.conn.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+    const legacy = this.legacy;
     if (this.collection) {
       set.addCollection(
         this.rid,
@@ -504,7 +504,7 @@ export class Subscription implements Subscriber {
   }
 
   private get legacy(): boolean {
-    return this.conn.protocolVersion < ProtocolVersion.softReferenceAndDataValue;
+    return this.conn.legacyValues;
   }
 
   private processCollectionEvent(ev: ResourceEvent): void {
